@@ -1,0 +1,99 @@
+"""Ember: PyTorch's API on NumPy.  ``import ember as torch`` and run PyTorch code.
+
+Example:
+    >>> import ember as torch
+    >>> x = torch.randn(3, requires_grad=True)
+    >>> torch.relu(x).sum().backward()
+    >>> x.grad.shape
+    torch.Size([3])
+"""
+
+from . import _dtype
+from ._device import device
+from ._dtype import (
+    bfloat16,
+    bool,
+    double,
+    dtype,
+    float,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    int,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    promote_types,
+    set_default_dtype,
+    short,
+    uint8,
+)
+from ._formatting import set_printoptions
+from ._tensor import Size, Tensor
+from . import ops as _ops  # noqa: F401  (attaches Tensor methods)
+from .autograd import enable_grad, inference_mode, no_grad, set_grad_enabled
+from .autograd.grad_mode import is_grad_enabled, is_inference_mode_enabled
+from .ops.broadcast import broadcast_shapes
+from .ops.creation import *  # noqa: F401,F403
+from .ops.elementwise import *  # noqa: F401,F403
+from .ops.indexing import index_put
+from .ops.linalg import *  # noqa: F401,F403
+from .ops.random_ops import *  # noqa: F401,F403
+from .ops.reduction import *  # noqa: F401,F403
+from .ops.shape import permute, reshape, squeeze, t, transpose, unsqueeze
+from .random import (
+    Generator,
+    default_generator,
+    fork_rng,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)
+from . import autograd  # noqa: E402
+
+__version__ = "0.1.0"
+
+def is_tensor(obj) -> "bool":
+    """True for ember Tensors (and Parameters)."""
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input) -> "bool":
+    return input.is_floating_point()
+
+
+def numel(input) -> "int":
+    return input.numel()
+
+
+def typename(obj) -> str:
+    if isinstance(obj, Tensor):
+        return obj.type()
+    return type(obj).__name__
+
+
+def _legacy(dt):
+    """torch.FloatTensor(data) / torch.FloatTensor(*sizes): the legacy constructors."""
+    import builtins
+
+    def make(*args):
+        if len(args) == 1 and not isinstance(args[0], builtins.int):
+            return tensor(args[0], dtype=dt)
+        return zeros(*args, dtype=dt)
+
+    return make
+
+
+FloatTensor = _legacy(float32)
+DoubleTensor = _legacy(float64)
+LongTensor = _legacy(int64)
+IntTensor = _legacy(int32)
+BoolTensor = _legacy(bool)
+ByteTensor = _legacy(uint8)
+HalfTensor = _legacy(float16)
