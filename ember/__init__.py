@@ -6,7 +6,12 @@ Example:
     >>> torch.relu(x).sum().backward()
     >>> x.grad.shape
     torch.Size([3])
+
+Subpackages (``nn``, ``optim``, ``utils``, ...) load on first use, so that
+``import ember`` stays fast.
 """
+
+import importlib as _importlib
 
 from . import _dtype
 from ._device import device
@@ -37,14 +42,6 @@ from ._tensor import Size, Tensor
 from . import ops as _ops  # noqa: F401  (attaches Tensor methods)
 from .autograd import enable_grad, inference_mode, no_grad, set_grad_enabled
 from .autograd.grad_mode import is_grad_enabled, is_inference_mode_enabled
-from .ops.broadcast import broadcast_shapes
-from .ops.creation import *  # noqa: F401,F403
-from .ops.elementwise import *  # noqa: F401,F403
-from .ops.indexing import index_put
-from .ops.linalg import *  # noqa: F401,F403
-from .ops.random_ops import *  # noqa: F401,F403
-from .ops.reduction import *  # noqa: F401,F403
-from .ops.shape import permute, reshape, squeeze, t, transpose, unsqueeze
 from .random import (
     Generator,
     default_generator,
@@ -57,7 +54,61 @@ from .random import (
 )
 from . import autograd  # noqa: E402
 
+# --- creation and random sampling (ops/creation.py, ops/random_ops.py)
+from .ops.creation import *  # noqa: F401,F403
+from .ops.random_ops import *  # noqa: F401,F403
+
+# --- elementwise math (ops/elementwise.py and its siblings)
+from .ops.elementwise import *  # noqa: F401,F403
+
+# --- reductions, sorting, linear algebra (ops/reduction.py, ops/linalg.py, ...)
+from .ops.reduction import *  # noqa: F401,F403
+from .ops.linalg import *  # noqa: F401,F403
+
+# --- shapes, views and indexing (ops/shape.py, ops/indexing.py)
+from .ops.broadcast import broadcast_shapes
+from .ops.indexing import index_put
+from .ops.shape import permute, reshape, squeeze, t, transpose, unsqueeze
+
+# --- neural-network ops exposed at top level (ops/conv.py, ops/pooling.py, ...)
+
 __version__ = "0.1.0"
+
+_LAZY_SUBMODULES = {
+    "nn",
+    "optim",
+    "utils",
+    "linalg",
+    "multiprocessing",
+    "distributed",
+    "vision",
+    "cuda",
+    "backends",
+    "testing",
+    "viz",
+    "serialization",
+    "special",
+    "overrides",
+}
+_LAZY_ATTRIBUTES = {
+    "save": "serialization",
+    "load": "serialization",
+    "from_dlpack": "ops.dlpack",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY_SUBMODULES:
+        module = _importlib.import_module("." + name, __name__)
+        globals()[name] = module
+        return module
+    if name in _LAZY_ATTRIBUTES:
+        module = _importlib.import_module("." + _LAZY_ATTRIBUTES[name], __name__)
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'ember' has no attribute {name!r}")
+
 
 def is_tensor(obj) -> "bool":
     """True for ember Tensors (and Parameters)."""
