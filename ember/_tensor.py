@@ -20,6 +20,7 @@ import numpy as np
 
 from . import _dtype
 from ._device import CPU, device, device_of_array
+from .autograd import function as _function
 from .autograd.function import Function, grad_accumulator_for
 from .autograd.grad_mode import STATE
 
@@ -92,22 +93,17 @@ class Tensor:
     floating dtype).
     """
 
-    __slots__ = (
-        "_array",
-        "_requires_grad",
-        "_grad",
-        "grad_fn",
-        "_output_nr",
-        "_version_counter",
-        "_base",
-        "_view_func",
-        "_grad_accumulator",
-        "_hooks",
-        "_post_accumulate_hooks",
-        "_retains_grad",
-        "__dict__",
-        "__weakref__",
-    )
+    __slots__ = ("_array", "_requires_grad", "grad_fn", "_version_counter", "__dict__", "__weakref__")
+
+    # Rarely set state lives in class-level defaults, so making a tensor stays cheap.
+    _grad = None
+    _output_nr = 0
+    _base = None
+    _view_func = None
+    _grad_accumulator = None
+    _hooks = None
+    _post_accumulate_hooks = None
+    _retains_grad = False
 
     # ndarray * tensor must call Tensor.__rmul__, not NumPy's elementwise loop.
     __array_priority__ = 1000
@@ -134,16 +130,8 @@ class Tensor:
         t = object.__new__(cls)
         t._array = arr
         t._requires_grad = requires_grad
-        t._grad = None
         t.grad_fn = None
-        t._output_nr = 0
         t._version_counter = [0]
-        t._base = None
-        t._view_func = None
-        t._grad_accumulator = None
-        t._hooks = None
-        t._post_accumulate_hooks = None
-        t._retains_grad = False
         return t
 
     # ------------------------------------------------------------------ metadata
@@ -787,3 +775,6 @@ def _move_to_device(t: Tensor, target: device) -> Tensor:
 
 
 CPU_DEVICE = CPU
+
+
+_function.set_tensor_class(Tensor)

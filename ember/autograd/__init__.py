@@ -10,6 +10,8 @@ Example:
 
 from __future__ import annotations
 
+import numpy as np
+
 from . import anomaly, function, grad_mode  # noqa: F401
 from .anomaly import detect_anomaly, set_detect_anomaly
 from .engine import run_backward
@@ -47,7 +49,6 @@ def _as_tuple(x):
 def _make_grads(outputs, grad_outputs, is_backward: bool):
     """The gradients to start from: ones for scalars, else the given ones (checked)."""
     from .._tensor import Tensor
-    from ..ops.creation import ones_like
 
     if grad_outputs is None:
         grad_outputs = (None,) * len(outputs)
@@ -65,7 +66,8 @@ def _make_grads(outputs, grad_outputs, is_backward: bool):
                 raise RuntimeError(
                     f"grad can be implicitly created only for real scalar outputs but got {out.dtype}"
                 )
-            grads.append(ones_like(out))
+            arr = out._array
+            grads.append(Tensor._from_array(np.ones(arr.shape, arr.dtype)))
             continue
         if not isinstance(g, Tensor):
             from ..ops.creation import tensor

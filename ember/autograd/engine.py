@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import heapq
 
-from . import anomaly
+from . import anomaly, function
 from .function import AccumulateGrad, grad_accumulator_for
 from .grad_mode import STATE
 
@@ -88,9 +88,7 @@ def _needed_nodes(dependencies, targets):
 
 def _validate_grad(node, index, grad, meta):
     """Sum a gradient down to its input's shape and cast it to the input's dtype."""
-    from .._tensor import Tensor
-    from ..ops.broadcast import sum_to_shape
-
+    Tensor = function.Tensor
     if not isinstance(grad, Tensor):
         raise TypeError(
             f"function {node.name()} returned a gradient of type {type(grad).__name__} at index "
@@ -98,6 +96,8 @@ def _validate_grad(node, index, grad, meta):
         )
     shape, np_dtype = meta
     if grad._array.shape != shape:
+        from ..ops.broadcast import sum_to_shape
+
         grad = sum_to_shape(grad, shape, node.name(), index)
     if grad._array.dtype != np_dtype:
         grad = grad._cast_np(np_dtype)
@@ -106,6 +106,15 @@ def _validate_grad(node, index, grad, meta):
 
 def _accumulate(node: AccumulateGrad, grad, create_graph: bool) -> None:
     variable = node.variable
+    if variable._hooks is None and variable._post_accumulate_hooks is None and not create_graph:
+        current = variable._grad
+        if current is None:
+            # A copy: the same gradient tensor may reach several leaves (a + b).
+            variable._grad = function.Tensor._from_array(grad._array.copy())
+            return
+        if not current._requires_grad:
+            current._accumulate_inplace(grad)
+            return
     for hook in variable._hooks or ():
         new = hook(grad)
         if new is not None:
@@ -162,7 +171,9 @@ def run_backward(
     captured = [None] * len(inputs) if inputs is not None else None
 
     buffers = {}
-    ready = []
+    ready = []  # a heap of (-sequence number, node): the newest ready node runs first
+    push = heapq.heappush
+    pop = heapq.heappop
 
     def deliver(node, output_nr, grad):
         if needed is not None and node not in needed:
@@ -173,49 +184,36 @@ def run_backward(
         if grad is not None:
             prev = buf[output_nr]
             buf[output_nr] = grad if prev is None else prev + grad
-        dependencies[node] -= 1
-        if dependencies[node] == 0:
-            heapq.heappush(ready, (-node._seq, id(node), node))
+        left = dependencies[node] - 1
+        dependencies[node] = left
+        if left == 0:
+            push(ready, (-node._seq, node))
 
     prev_mode = STATE.enabled
     STATE.enabled = create_graph
+    Tensor = function.Tensor
     try:
         for (node, nr), g in zip(root_edges, grad_tensors):
             deliver(node, nr, g)
         check_anomaly = anomaly.STATE.enabled
         while ready:
-            _, _, node = heapq.heappop(ready)
+            node = pop(ready)[1]
             grads = buffers.pop(node)
             if node._tensor_hooks:
-                for nr, hooks in node._tensor_hooks.items():
-                    if grads[nr] is not None:
-                        for hook in list(hooks):
-                            new = hook(grads[nr])
-                            if new is not None:
-                                grads[nr] = new
+                _run_tensor_hooks(node, grads)
             run_node = True
             if targets:
-                for nr in range(len(grads)):
-                    idxs = targets.get((node, nr))
-                    if idxs is None:
-                        continue
-                    for i in idxs:
-                        captured[i] = grads[nr]
-                        if accumulate and not isinstance(node, AccumulateGrad):
-                            _accumulate_into_tensor(inputs[i], grads[nr], create_graph)
-                # A node only captured (nothing needed below it) is not run.
-                if not accumulate or not isinstance(node, AccumulateGrad):
-                    run_node = any(c is not None and c in needed for c, _ in node.next_functions)
+                run_node = _capture(node, grads, targets, captured, inputs, needed, accumulate, create_graph)
             if node._pre_hooks:
                 for hook in node._pre_hooks:
                     new = hook(tuple(grads))
                     if new is not None:
                         grads = list(new)
-            if isinstance(node, AccumulateGrad):
+            if type(node) is AccumulateGrad:
                 if run_node and accumulate and grads[0] is not None:
                     _accumulate(node, grads[0], create_graph)
                 continue
-            if not run_node or all(g is None for g in grads):
+            if not run_node or (grads[0] is None and all(g is None for g in grads)):
                 for child, nr in node.next_functions:
                     if child is not None:
                         deliver(child, nr, None)
@@ -223,25 +221,69 @@ def run_backward(
             results = _call_backward(node, grads, retain_graph)
             if check_anomaly:
                 anomaly.check_gradients(node, results)
-            for i, ((child, nr), g) in enumerate(zip(node.next_functions, results)):
-                if child is None:
-                    continue
-                if g is not None:
-                    g = _validate_grad(node, i, g, node._input_meta[i])
-                deliver(child, nr, g)
+            input_meta = node._input_meta
+            i = 0
+            for child, nr in node.next_functions:
+                if child is not None:
+                    g = results[i]
+                    if g is not None:
+                        arr = g._array if isinstance(g, Tensor) else None
+                        meta = input_meta[i]
+                        if arr is None or arr.shape != meta[0] or arr.dtype != meta[1]:
+                            g = _validate_grad(node, i, g, meta)
+                    # deliver(child, nr, g), inlined: this loop is the engine's hot path
+                    if needed is None or child in needed:
+                        buf = buffers.get(child)
+                        if buf is None:
+                            buf = buffers[child] = [None] * child._num_outputs
+                        if g is not None:
+                            prev = buf[nr]
+                            buf[nr] = g if prev is None else prev + g
+                        left = dependencies[child] - 1
+                        dependencies[child] = left
+                        if left == 0:
+                            push(ready, (-child._seq, child))
+                i += 1
     finally:
         STATE.enabled = prev_mode
     return captured
 
 
-def _call_backward(node, grads, retain_graph):
-    from .._tensor import Tensor
+def _run_tensor_hooks(node, grads) -> None:
+    """Hooks registered on non-leaf tensors see (and may replace) their gradient."""
+    for nr, hooks in node._tensor_hooks.items():
+        if grads[nr] is not None:
+            for hook in list(hooks):
+                new = hook(grads[nr])
+                if new is not None:
+                    grads[nr] = new
 
+
+def _capture(node, grads, targets, captured, inputs, needed, accumulate, create_graph) -> bool:
+    """Record gradients of requested inputs; returns whether the node must still run."""
+    for nr in range(len(grads)):
+        idxs = targets.get((node, nr))
+        if idxs is None:
+            continue
+        for i in idxs:
+            captured[i] = grads[nr]
+            if accumulate and type(node) is not AccumulateGrad:
+                _accumulate_into_tensor(inputs[i], grads[nr], create_graph)
+    if accumulate and type(node) is AccumulateGrad:
+        return True
+    # A node only captured (nothing needed below it) is not run.
+    return any(c is not None and c in needed for c, _ in node.next_functions)
+
+
+def _call_backward(node, grads, retain_graph):
     if node._num_outputs > 1 and node._materialize_grads and any(g is None for g in grads):
         # Multi-output ops receive zeros for outputs nothing used, as in torch.
-        grads = [g if g is not None else Tensor._zeros_like_output(node, i) for i, g in enumerate(grads)]
+        zeros = function.Tensor._zeros_like_output
+        grads = [g if g is not None else zeros(node, i) for i, g in enumerate(grads)]
     try:
-        results = node._run_backward(tuple(grads))
+        results = node._fn.backward(node, *grads)
+        if type(results) is not tuple:
+            results = (results,)
     except Exception as exc:
         if hasattr(exc, "add_note"):
             exc.add_note(f"(raised in the backward of {node.name()})")
@@ -256,7 +298,7 @@ def _call_backward(node, grads, retain_graph):
             new = hook(results, tuple(grads))
             if new is not None:
                 results = tuple(new)
-    if not retain_graph:
+    if not retain_graph and node._saved is not None:
         node._release_saved()
     return results
 

@@ -42,6 +42,14 @@ __all__ = ["Function", "Node", "AccumulateGrad", "FunctionCtx", "once_differenti
 
 _sequence = itertools.count()
 
+# Set by ember._tensor once the Tensor class exists (the two modules need each other).
+Tensor = None
+
+
+def set_tensor_class(cls) -> None:
+    global Tensor
+    Tensor = cls
+
 
 class Node:
     """A node of the backward graph: what ``tensor.grad_fn`` returns.
@@ -54,40 +62,37 @@ class Node:
         "next_functions",
         "needs_input_grad",
         "_input_meta",
+        "_output_meta",
         "_saved",
-        "_saved_raw",
-        "_freed",
         "_seq",
         "_num_outputs",
-        "_pre_hooks",
-        "_hooks",
-        "_tensor_hooks",
-        "_non_differentiable",
-        "_materialize_grads",
-        "_dirty",
-        "_creation_trace",
-        "_output_meta",
-        "metadata",
         "__dict__",
         "__weakref__",
     )
 
     _fn = None  # the Function subclass whose backward this node runs
+    # Rarely used state lives in class-level defaults so creating a node stays cheap.
+    _saved_raw = ()
+    _freed = False
+    _pre_hooks = None
+    _hooks = None
+    _tensor_hooks = None
+    _non_differentiable = None
+    _materialize_grads = True
+    _dirty = None
+    _creation_trace = None
 
     def __init__(self):
         self._seq = next(_sequence)
         self._saved = None
-        self._saved_raw = ()
-        self._freed = False
         self._num_outputs = 1
-        self._pre_hooks = None
-        self._hooks = None
-        self._tensor_hooks = None
-        self._non_differentiable = None
-        self._materialize_grads = True
-        self._dirty = None
-        self._creation_trace = None
-        self.metadata = {}
+
+    @property
+    def metadata(self) -> dict:
+        meta = self.__dict__.get("_metadata")
+        if meta is None:
+            meta = self.__dict__["_metadata"] = {}
+        return meta
 
     def name(self) -> str:
         return type(self).__name__
@@ -190,8 +195,6 @@ class _SavedEntry:
         self.output_nr = output_nr
 
     def unpack(self, node: Node):
-        from .._tensor import Tensor
-
         if self.counter is not None and self.counter[0] != self.version:
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an "
@@ -284,103 +287,114 @@ class Function(metaclass=_FunctionMeta):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from .._tensor import Tensor
-
-        needs = False
-        if STATE.enabled:
+        if cls._array_forward:
+            raw = []
+            needs = False
             for a in args:
-                if isinstance(a, Tensor) and a._requires_grad:
-                    needs = True
-                    break
-        array_forward = cls._array_forward
-        if not needs:
-            if array_forward:
-                raw = [a._array if isinstance(a, Tensor) else a for a in args]
-                return _wrap_plain(cls.forward(NO_GRAPH_CTX, *raw, **kwargs))
+                if isinstance(a, Tensor):
+                    raw.append(a._array)
+                    if a._requires_grad:
+                        needs = True
+                else:
+                    raw.append(a)
+            if not needs or not STATE.enabled:
+                out = cls.forward(NO_GRAPH_CTX, *raw, **kwargs)
+                if type(out) is tuple:
+                    return tuple(None if o is None else Tensor._from_array(o) for o in out)
+                return Tensor._from_array(out)
             node = cls._node_cls()
-            node.needs_input_grad = tuple(False for _ in args)
-            prev = STATE.enabled
-            STATE.enabled = False
-            try:
-                return cls.forward(node, *args, **kwargs)
-            finally:
-                STATE.enabled = prev
+            if anomaly.STATE.enabled:
+                node._creation_trace = traceback.extract_stack()[:-2]
+            node.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+            outputs = cls.forward(node, *raw, **kwargs)
+            if type(outputs) is not tuple:
+                return _record_single(node, args, raw, outputs)
+            return _record(node, args, raw, outputs, outputs, False)
 
+        # A user's Function: forward sees Tensors, with recording off.
+        needs = STATE.enabled and any(isinstance(a, Tensor) and a._requires_grad for a in args)
         node = cls._node_cls()
-        node.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        node.needs_input_grad = tuple(
+            needs and isinstance(a, Tensor) and a._requires_grad for a in args
+        )
+        prev = STATE.enabled
+        STATE.enabled = False
+        try:
+            outputs = cls.forward(node, *args, **kwargs)
+        finally:
+            STATE.enabled = prev
+        if not needs:
+            return outputs
         if anomaly.STATE.enabled:
             node._creation_trace = traceback.extract_stack()[:-2]
-        if array_forward:
-            raw = [a._array if isinstance(a, Tensor) else a for a in args]
-            outputs = cls.forward(node, *raw, **kwargs)
-            single = not isinstance(outputs, tuple)
-            out_arrays = (outputs,) if single else outputs
+        single = not isinstance(outputs, tuple)
+        out_arrays = tuple(
+            o._array if isinstance(o, Tensor) else None for o in ((outputs,) if single else outputs)
+        )
+        return _record(node, args, args, outputs, out_arrays, single)
+
+
+def _edges_and_meta(node, args) -> None:
+    """Set the node's edges to its inputs and the shape/dtype each gradient must have."""
+    edges = []
+    meta = []
+    for a in args:
+        if isinstance(a, Tensor) and a._requires_grad:
+            fn = a.grad_fn
+            edges.append((fn, a._output_nr) if fn is not None else (grad_accumulator_for(a), 0))
+            arr = a._array
+            meta.append((arr.shape, arr.dtype))
         else:
-            raw = args
-            prev = STATE.enabled
-            STATE.enabled = False
-            try:
-                outputs = cls.forward(node, *args, **kwargs)
-            finally:
-                STATE.enabled = prev
-            single = not isinstance(outputs, tuple)
-            out_arrays = tuple(
-                o._array if isinstance(o, Tensor) else o for o in ((outputs,) if single else outputs)
-            )
-        return _record(node, args, raw, outputs, out_arrays, single)
+            edges.append((None, 0))
+            meta.append(None)
+    node.next_functions = tuple(edges)
+    node._input_meta = tuple(meta)
 
 
-def _wrap_plain(outputs):
-    from .._tensor import Tensor
-
-    if isinstance(outputs, tuple):
-        return tuple(Tensor._from_array(o) if o is not None else None for o in outputs)
-    return Tensor._from_array(outputs)
-
-
-def _next_edge(t):
-    if not t._requires_grad:
-        return (None, 0)
-    if t.grad_fn is not None:
-        return (t.grad_fn, t._output_nr)
-    return (t._get_grad_accumulator(), 0)
+def _record_single(node, args, raw, arr):
+    """The common case: one output array, an ember op."""
+    _edges_and_meta(node, args)
+    node._output_meta = ((arr.shape, arr.dtype),)
+    out = Tensor._from_array(arr)
+    if arr.dtype.kind in "fV" and node._non_differentiable is None:
+        out._requires_grad = True
+        out.grad_fn = node
+    raw_saved = node._saved_raw
+    if raw_saved:
+        outs = (out,)
+        node._saved = [_resolve_saved(v, args, raw, (arr,), outs) for v in raw_saved]
+        node._saved_raw = ()
+    return out
 
 
 def _record(node, args, raw, outputs, out_arrays, single):
     """Attach ``node`` to the graph: edges to the inputs, saved values, output tensors."""
-    from .._tensor import Tensor
-
-    node.next_functions = tuple(
-        _next_edge(a) if isinstance(a, Tensor) else (None, 0) for a in args
-    )
-    node._input_meta = tuple(
-        (a._array.shape, a._array.dtype) if isinstance(a, Tensor) and a._requires_grad else None
-        for a in args
-    )
+    _edges_and_meta(node, args)
     node._num_outputs = len(out_arrays)
     node._output_meta = tuple(None if a is None else (a.shape, a.dtype) for a in out_arrays)
     non_diff = node._non_differentiable
+    dirty = node._dirty
 
-    if node._dirty:  # a user Function that modified inputs in place returns them
-        for t in node._dirty:
+    if dirty:  # a user Function that modified inputs in place returns them
+        for t in dirty:
             t._check_inplace_allowed()
             t._bump_version()
 
     results = []
     for i, arr in enumerate(out_arrays):
-        if arr is None:
-            results.append(None)
-            continue
         given = outputs if single else outputs[i]
-        if node._dirty and any(given is d for d in node._dirty):
+        if arr is None:
+            results.append(given if not isinstance(given, Tensor) else None)
+            continue
+        if dirty and any(given is d for d in dirty):
             out = given
         elif isinstance(given, Tensor) and any(given is a for a in args):
-            # forward returned an input unchanged: torch returns a view-like alias
+            # forward returned an input unchanged: the output aliases it
             out = Tensor._from_array(arr)
             out._version_counter = given._version_counter
         else:
             out = Tensor._from_array(arr)
-        differentiable = arr.dtype.kind == "f" or arr.dtype.kind == "V"
+        differentiable = arr.dtype.kind in "fV"
         if non_diff is not None and any(given is nd for nd in non_diff):
             differentiable = False
         if differentiable:
@@ -397,8 +411,6 @@ def _record(node, args, raw, outputs, out_arrays, single):
 
 
 def _resolve_saved(value, args, raw, out_arrays, results):
-    from .._tensor import Tensor
-
     if value is None:
         return _SavedEntry("const", None)
     for i, r in enumerate(raw):

@@ -1,0 +1,46 @@
+"""Timing helpers shared by the benchmarks: interleaved runs, best-of-N, ratio tables."""
+
+from __future__ import annotations
+
+import time
+
+
+def best_time(fn, repeat: int = 7, number: int | None = None, min_time: float = 0.05) -> float:
+    """Best per-call time in seconds over ``repeat`` rounds of ``number`` calls.
+
+    ``number`` is chosen so one round lasts about ``min_time`` unless given.
+    """
+    fn()  # warm up
+    if number is None:
+        number = 1
+        while True:
+            t0 = time.perf_counter()
+            for _ in range(number):
+                fn()
+            if time.perf_counter() - t0 >= min_time:
+                break
+            number *= 2
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        best = min(best, (time.perf_counter() - t0) / number)
+    return best
+
+
+def compare(name: str, ember_fn, torch_fn, rounds: int = 3, **kwargs) -> tuple[float, float]:
+    """Time two workloads interleaved (so machine noise hits both alike); best of rounds."""
+    e_best = t_best = float("inf")
+    for _ in range(rounds):
+        e_best = min(e_best, best_time(ember_fn, **kwargs))
+        t_best = min(t_best, best_time(torch_fn, **kwargs))
+    return e_best, t_best
+
+
+def print_row(name: str, ember_s: float, torch_s: float | None, target: str = "") -> None:
+    if torch_s is None:
+        print(f"{name:<44} ember {ember_s * 1e3:9.4f} ms")
+        return
+    ratio = ember_s / torch_s
+    print(f"{name:<44} ember {ember_s * 1e3:9.4f} ms  torch {torch_s * 1e3:9.4f} ms  ratio {ratio:5.2f}x {target}")
