@@ -392,6 +392,8 @@ def _record(node, args, raw, outputs, out_arrays, single):
             # forward returned an input unchanged: the output aliases it
             out = Tensor._from_array(arr)
             out._version_counter = given._version_counter
+        elif isinstance(given, Tensor) and given.grad_fn is None:
+            out = given  # a user's forward made this tensor: it becomes the output itself
         else:
             out = Tensor._from_array(arr)
         differentiable = arr.dtype.kind in "fV"

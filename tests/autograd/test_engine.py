@@ -1,0 +1,254 @@
+"""The backward engine: accumulation, retain_graph, create_graph, inputs=, deep graphs."""
+
+import numpy as np
+import pytest
+import torch
+
+import ember
+from tests.oracle import assert_same
+
+
+def both(fn):
+    """Run ``fn(module)`` for ember and torch and compare what it returns."""
+    assert_same(fn(ember), fn(torch))
+
+
+def test_leaf_grads_accumulate_across_backward_calls():
+    def run(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        (x * x).sum().backward()
+        (x * 3).sum().backward()
+        return x.grad
+
+    both(run)
+
+
+def test_shared_leaf_used_twice_sums_gradients():
+    def run(m):
+        x = m.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        y = x * x + x.exp() * x
+        y.sum().backward()
+        return x.grad
+
+    both(run)
+
+
+def test_same_gradient_tensor_reaching_two_leaves_is_not_aliased():
+    a = ember.ones(3, requires_grad=True)
+    b = ember.ones(3, requires_grad=True)
+    (a + b).sum().backward()
+    a.grad.zero_()
+    assert b.grad.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_non_leaf_grad_needs_retain_grad():
+    def run(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        y.retain_grad()
+        z = y * y
+        z.sum().backward()
+        return y.grad, x.grad, y.is_leaf, z.is_leaf
+
+    both(run)
+
+
+def test_non_leaf_grad_is_none_without_retain_grad_and_warns():
+    x = ember.tensor([1.0], requires_grad=True)
+    y = x * 2
+    y.sum().backward()
+    with pytest.warns(UserWarning, match="not a leaf"):
+        assert y.grad is None
+
+
+def test_backward_twice_without_retain_graph_raises():
+    x = ember.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        y.backward()
+
+
+def test_retain_graph_allows_second_backward():
+    def run(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        y = (x * x).sum()
+        y.backward(retain_graph=True)
+        y.backward()
+        return x.grad
+
+    both(run)
+
+
+def test_backward_non_scalar_needs_gradient():
+    x = ember.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar outputs"):
+        (x * 2).backward()
+
+
+def test_backward_with_gradient_argument():
+    def run(m):
+        x = m.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        (x * x).backward(m.tensor([0.1, -1.0, 2.0]))
+        return x.grad
+
+    both(run)
+
+
+def test_gradient_shape_mismatch_raises():
+    x = ember.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="Mismatch in shape"):
+        (x * 2).backward(ember.ones(2))
+
+
+def test_backward_on_tensor_without_grad_raises():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        ember.ones(2).sum().backward()
+
+
+def test_requires_grad_on_integer_tensor_raises():
+    with pytest.raises(RuntimeError, match="floating point"):
+        ember.tensor([1, 2]).requires_grad_()
+    with pytest.raises(RuntimeError, match="floating point"):
+        ember.tensor([1, 2], requires_grad=True)
+
+
+def test_autograd_grad_returns_without_accumulating():
+    def run(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        w = m.tensor([3.0, 4.0], requires_grad=True)
+        y = (x * w).sum()
+        gx, gw = m.autograd.grad(y, [x, w])
+        return gx, gw, x.grad, w.grad
+
+    both(run)
+
+
+def test_autograd_grad_of_non_leaf_input():
+    def run(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        h = x * 3
+        y = (h * h).sum()
+        return m.autograd.grad(y, h)
+
+    both(run)
+
+
+def test_autograd_grad_allow_unused():
+    x = ember.ones(2, requires_grad=True)
+    z = ember.ones(2, requires_grad=True)
+    y = (x * 2).sum()
+    with pytest.raises(RuntimeError, match="appears to not have been used"):
+        ember.autograd.grad(y, [x, z], retain_graph=True)
+    gx, gz = ember.autograd.grad(y, [x, z], allow_unused=True, retain_graph=True)
+    assert gz is None and gx.tolist() == [2.0, 2.0]
+    gx, gz = ember.autograd.grad(y, [x, z], materialize_grads=True)
+    assert gz.tolist() == [0.0, 0.0]
+
+
+def test_higher_order_gradients():
+    def run(m):
+        x = m.tensor([0.5, 1.5], requires_grad=True)
+        y = (x.exp() * x * x).sum()
+        (g,) = m.autograd.grad(y, x, create_graph=True)
+        (gg,) = m.autograd.grad(g.sum(), x, create_graph=True)
+        (ggg,) = m.autograd.grad(gg.sum(), x)
+        return g, gg, ggg
+
+    both(run)
+
+
+def test_create_graph_backward_then_backward_of_grad():
+    def run(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        y = (x**3).sum()
+        y.backward(create_graph=True)
+        g = x.grad
+        x.grad = None
+        g.sum().backward()
+        return g.detach(), x.grad
+
+    both(run)
+
+
+def test_backward_inputs_limits_accumulation():
+    def run(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        w = m.tensor([3.0, 4.0], requires_grad=True)
+        (x * w).sum().backward(inputs=[w])
+        return x.grad, w.grad
+
+    both(run)
+
+
+def test_backward_inputs_non_leaf():
+    def run(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        h = x * 2
+        (h * h).sum().backward(inputs=[h])
+        return h.grad, x.grad
+
+    both(run)
+
+
+def test_deep_chain_does_not_recurse():
+    x = ember.tensor([1.0], requires_grad=True)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0
+    y.sum().backward()
+    assert x.grad.tolist() == [1.0]
+
+
+def test_saved_tensors_freed_after_backward():
+    x = ember.ones(2, requires_grad=True)
+    y = x * x
+    node = y.grad_fn
+    y.sum().backward()
+    with pytest.raises(RuntimeError, match="second time"):
+        node.saved_tensors
+
+
+def test_unused_multi_output_gets_zero_gradient():
+    def run(m):
+        x = m.tensor([[1.0, 5.0], [3.0, 2.0]], requires_grad=True)
+        values, indices = x.max(dim=1)
+        values.sum().backward()
+        return x.grad
+
+    both(run)
+
+
+def test_grad_fn_names_and_next_functions():
+    x = ember.tensor([1.0], requires_grad=True)
+    y = x * 2 + 1
+    assert y.grad_fn.name() == "AddBackward0"
+    (mul_node, _), (none, _) = y.grad_fn.next_functions
+    assert mul_node.name() == "MulBackward0" and none is None
+    (acc, _), _ = mul_node.next_functions
+    assert acc.name() == "AccumulateGrad" and acc.variable is x
+    assert repr(y) == "tensor([3.], grad_fn=<AddBackward0>)"
+
+
+def test_broadcast_gradients_are_summed_to_input_shape():
+    def run(m):
+        a = m.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+        b = m.tensor([[1.0], [2.0]], requires_grad=True)
+        c = m.tensor(3.0, requires_grad=True)
+        ((a * b + c) ** 2).sum().backward()
+        return a.grad, b.grad, c.grad
+
+    both(run)
+
+
+def test_mixed_dtype_gradients_keep_input_dtypes():
+    def run(m):
+        a = m.tensor([1.0, 2.0], dtype=m.float32, requires_grad=True)
+        b = m.tensor([3.0, 4.0], dtype=m.float64, requires_grad=True)
+        y = a * b
+        y.sum().backward()
+        return y.dtype, a.grad, b.grad
+
+    e, t = run(ember), run(torch)
+    assert str(e[0]) == str(t[0])
+    assert_same(e[1:], t[1:])
