@@ -67,7 +67,27 @@ from .ops.linalg import *  # noqa: F401,F403
 
 # --- shapes, views and indexing (ops/shape.py, ops/indexing.py)
 from .ops.broadcast import broadcast_shapes
-from .ops.indexing import index_put
+from .ops.indexing import (
+    argwhere,
+    index_put,
+    masked_fill,
+    masked_scatter,
+    masked_select,
+    nonzero,
+    put,
+    take,
+)
+from .ops.scatter_gather import (
+    gather,
+    index_add,
+    index_copy,
+    index_fill,
+    index_select,
+    scatter,
+    scatter_add,
+    scatter_reduce,
+    take_along_dim,
+)
 from .ops.shape import permute, reshape, squeeze, t, transpose, unsqueeze
 
 # --- neural-network ops exposed at top level (ops/conv.py, ops/pooling.py, ...)
