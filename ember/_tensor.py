@@ -289,7 +289,7 @@ class Tensor:
 
     @property
     def grad(self):
-        if self.grad_fn is not None and not self._retains_grad and self._requires_grad:
+        if self._grad is None and self.grad_fn is not None and not self._retains_grad:
             import warnings
 
             warnings.warn(

@@ -307,7 +307,7 @@ def _accumulate_into_tensor(tensor, grad, create_graph):
     """``backward(inputs=[non_leaf])`` adds the gradient to that tensor's ``.grad``."""
     if grad is None:
         return
-    if tensor.grad is None:
-        tensor.grad = grad if create_graph else grad._detached_copy()
+    if tensor._grad is None:
+        tensor._grad = grad if create_graph else grad._detached_copy()
     else:
-        tensor.grad = tensor.grad + grad
+        tensor._grad = tensor._grad + grad
