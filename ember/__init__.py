@@ -91,6 +91,24 @@ from .ops.scatter_gather import (
 from .ops.shape import permute, reshape, squeeze, t, transpose, unsqueeze
 
 # --- neural-network ops exposed at top level (ops/conv.py, ops/pooling.py, ...)
+from .ops.activation import (  # noqa: F401
+    celu,
+    celu_,
+    hardshrink,
+    log_softmax,
+    prelu,
+    rrelu,
+    rrelu_,
+    selu,
+    selu_,
+    softmax,
+    threshold,
+    threshold_,
+)
+from .ops.distance import cosine_similarity, pairwise_distance, pdist  # noqa: F401
+from .ops.dropout import alpha_dropout, dropout, feature_alpha_dropout  # noqa: F401
+from .ops.embedding import embedding_from_weight as embedding  # noqa: F401
+from .ops.linear_layer import bilinear  # noqa: F401
 
 __version__ = "0.1.0"
 

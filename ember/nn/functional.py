@@ -13,6 +13,75 @@ Example:
 from ..ops.linear_layer import bilinear, linear  # noqa: F401
 
 # --- activations, dropout, embeddings, losses, distances (ops/activation.py, ops/loss.py, ...)
+from ..ops.activation import (  # noqa: F401
+    celu,
+    celu_,
+    elu,
+    elu_,
+    gelu,
+    glu,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    hardtanh_,
+    leaky_relu,
+    leaky_relu_,
+    log_softmax,
+    logsigmoid,
+    mish,
+    prelu,
+    relu,
+    relu6,
+    relu_,
+    rrelu,
+    rrelu_,
+    selu,
+    selu_,
+    sigmoid,
+    silu,
+    softmax,
+    softmin,
+    softplus,
+    softshrink,
+    softsign,
+    tanh,
+    tanhshrink,
+    threshold,
+    threshold_,
+)
+from ..ops.ctc_loss import ctc_loss  # noqa: F401
+from ..ops.distance import cosine_similarity, normalize, pairwise_distance, pdist  # noqa: F401
+from ..ops.dropout import (  # noqa: F401
+    alpha_dropout,
+    dropout,
+    dropout1d,
+    dropout2d,
+    dropout3d,
+    feature_alpha_dropout,
+)
+from ..ops.embedding import embedding, embedding_bag, one_hot  # noqa: F401
+from ..ops.loss import (  # noqa: F401
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cosine_embedding_loss,
+    cross_entropy,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    margin_ranking_loss,
+    mse_loss,
+    multi_margin_loss,
+    multilabel_soft_margin_loss,
+    nll_loss,
+    poisson_nll_loss,
+    smooth_l1_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+    triplet_margin_with_distance_loss,
+)
 
 # --- convolution, pooling, padding, interpolation (ops/conv.py, ops/pooling.py, ...)
 
