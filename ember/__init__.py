@@ -63,7 +63,16 @@ from .ops.elementwise import *  # noqa: F401,F403
 
 # --- reductions, sorting, linear algebra (ops/reduction.py, ops/linalg.py, ...)
 from .ops.reduction import *  # noqa: F401,F403
+from .ops.extrema import *  # noqa: F401,F403
+from .ops.cumulative import *  # noqa: F401,F403
+from .ops.sorting import *  # noqa: F401,F403
 from .ops.linalg import *  # noqa: F401,F403
+from .ops.einsum import *  # noqa: F401,F403
+from .ops.linalg_decompositions import *  # noqa: F401,F403
+from .ops.linalg_decompositions import legacy_cholesky as cholesky  # noqa: F401
+from .ops.linalg_decompositions import legacy_qr as qr  # noqa: F401
+from .ops.linalg_decompositions import legacy_slogdet as slogdet  # noqa: F401
+from .ops.linalg_decompositions import legacy_svd as svd  # noqa: F401
 
 # --- shapes, views and indexing (ops/shape.py, ops/indexing.py)
 from .ops.broadcast import broadcast_shapes

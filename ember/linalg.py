@@ -1,0 +1,70 @@
+"""``ember.linalg``: torch.linalg's functions (re-exports; the math is in ``ember/ops``).
+
+Example:
+    >>> import ember
+    >>> a = ember.tensor([[4.0, 2.0], [2.0, 3.0]])
+    >>> ember.linalg.det(a), ember.linalg.norm(ember.tensor([3.0, 4.0]))
+    (tensor(8.), tensor(5.))
+"""
+
+from .ops.linalg import matmul, vdot
+from .ops.linalg_decompositions import (
+    LinAlgError,
+    cholesky,
+    cholesky_ex,
+    det,
+    eigh,
+    eigvalsh,
+    inv,
+    inv_ex,
+    matrix_norm,
+    matrix_power,
+    multi_dot,
+    norm,
+    pinv,
+    qr,
+    slogdet,
+    solve,
+    solve_ex,
+    svd,
+    svdvals,
+)
+from .ops.reduction import vector_norm
+
+
+def vecdot(x, y, *, dim: int = -1):
+    """Dot products of vectors along ``dim`` (broadcasting the rest).
+
+    Example:
+        >>> import ember
+        >>> ember.linalg.vecdot(ember.ones(2, 3), ember.ones(3))
+        tensor([3., 3.])
+    """
+    return (x * y).sum(dim)
+
+
+__all__ = [
+    "LinAlgError",
+    "cholesky",
+    "cholesky_ex",
+    "det",
+    "eigh",
+    "eigvalsh",
+    "inv",
+    "inv_ex",
+    "matmul",
+    "matrix_norm",
+    "matrix_power",
+    "multi_dot",
+    "norm",
+    "pinv",
+    "qr",
+    "slogdet",
+    "solve",
+    "solve_ex",
+    "svd",
+    "svdvals",
+    "vdot",
+    "vecdot",
+    "vector_norm",
+]

@@ -1,0 +1,424 @@
+"""Sorting and order statistics: sort, argsort, msort, topk, kthvalue, median, mode, unique.
+
+Sorts are stable, NaN sorts as the largest value (last ascending, first descending),
+and every op that returns ``(values, indices)`` sends its gradient back to the
+indices it picked.
+
+Example:
+    >>> import ember
+    >>> ember.tensor([3.0, 1.0, 2.0]).sort(descending=True)
+    torch.return_types.sort(
+    values=tensor([3., 2., 1.]),
+    indices=tensor([0, 2, 1]))
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._tensor import Tensor
+from ..autograd.function import Function
+from ._select import constant, put_along_dim, return_type, single_dim
+from ._util import bind_methods
+
+__all__ = [
+    "argsort",
+    "kthvalue",
+    "median",
+    "mode",
+    "msort",
+    "nanmedian",
+    "sort",
+    "topk",
+    "unique",
+    "unique_consecutive",
+]
+
+SortResult = return_type("sort", ("values", "indices"))
+TopkResult = return_type("topk", ("values", "indices"))
+KthvalueResult = return_type("kthvalue", ("values", "indices"))
+MedianResult = return_type("median", ("values", "indices"))
+NanmedianResult = return_type("nanmedian", ("values", "indices"))
+ModeResult = return_type("mode", ("values", "indices"))
+
+
+def stable_argsort(a: np.ndarray, dim: int, descending: bool = False) -> np.ndarray:
+    """Indices that sort ``a`` along ``dim``, ties in their original order, NaN largest."""
+    if not descending:
+        return np.argsort(a, axis=dim, kind="stable")
+    # Sorting the reversed array ascending and reading it backwards gives descending
+    # order with ties still in original order (and NaN, last ascending, first).
+    n = a.shape[dim]
+    reversed_order = np.argsort(np.flip(a, axis=dim), axis=dim, kind="stable")
+    return np.flip(n - 1 - reversed_order, axis=dim)
+
+
+class SelectAlongDim(Function):
+    """Values of ``a`` at precomputed ``indices`` along ``dim``; grad goes back to them.
+
+    The ops here find their indices with NumPy and then call this with the name of
+    torch's grad_fn (``SortBackward0``, ``TopkBackward0``, ...).
+    """
+
+    _array_forward = True
+    _backward_name = "SortBackward0"
+
+    @staticmethod
+    def forward(ctx, a, indices=None, dim=0, keepdim=True):
+        ctx.dim, ctx.keepdim, ctx.in_shape = dim, keepdim, a.shape
+        ctx.save_for_backward(indices)
+        if a.ndim == 0:
+            return a.copy(), np.zeros((), np.int64)
+        values = np.take_along_axis(a, indices, axis=dim)
+        if keepdim:
+            return values, indices
+        return values.squeeze(dim), indices.squeeze(dim)
+
+    @staticmethod
+    def backward(ctx, grad, grad_indices=None):
+        (indices,) = ctx.saved_tensors
+        if not ctx.in_shape:
+            return grad
+        if not ctx.keepdim:
+            grad = grad.unsqueeze(ctx.dim)
+        return put_along_dim(grad, indices, ctx.dim, ctx.in_shape)
+
+
+def _select_fn(grad_name: str):
+    return type(grad_name.replace("Backward0", "").replace("Backward1", "") + "Select", (SelectAlongDim,), {"_backward_name": grad_name})
+
+
+_Sort = _select_fn("SortBackward0")
+_Topk = _select_fn("TopkBackward0")
+_Kthvalue = _select_fn("KthvalueBackward0")
+_MedianDim = _select_fn("MedianBackward1")
+_NanmedianDim = _select_fn("NanmedianBackward1")
+_Mode = _select_fn("ModeBackward0")
+
+
+def _select(fn, input: Tensor, indices: np.ndarray, dim: int, keepdim: bool = True):
+    return fn.apply(input, indices=indices.astype(np.int64, copy=False), dim=dim, keepdim=keepdim)
+
+
+# ------------------------------------------------------------------------- sort
+def sort(input, dim: int = -1, descending: bool = False, stable: bool = False, *, out=None):
+    """Sort along ``dim``: ``(values, indices)``.  Always stable; NaN sorts as largest.
+
+    Example:
+        >>> import ember
+        >>> ember.tensor([2.0, 3.0, 1.0]).sort().indices
+        tensor([2, 0, 1])
+    """
+    a = input._array
+    d = single_dim(dim, a.ndim)
+    indices = stable_argsort(a, d, descending) if a.ndim else np.zeros((), np.int64)
+    result = SortResult(*_select(_Sort, input, indices, d))
+    return _with_out(result, out)
+
+
+def argsort(input, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+    """The indices that sort ``input`` along ``dim`` (stable).
+
+    Example:
+        >>> import ember
+        >>> ember.argsort(ember.tensor([3, 1, 3, 2]), descending=True)
+        tensor([0, 2, 3, 1])
+    """
+    a = input._array
+    if a.ndim == 0:
+        single_dim(dim, 0)
+        return Tensor._from_array(np.zeros((), np.int64))
+    return Tensor._from_array(stable_argsort(a, single_dim(dim, a.ndim), descending).astype(np.int64))
+
+
+def msort(input, *, out=None) -> Tensor:
+    """Sort along the first dim (values only).
+
+    Example:
+        >>> import ember
+        >>> ember.msort(ember.tensor([[3, 1], [1, 2]]))
+        tensor([[1, 1],
+                [3, 2]])
+    """
+    return _with_out(sort(input, 0).values, out)
+
+
+def _with_out(result, out):
+    if out is None:
+        return result
+    from .inplace import copy_into_out
+
+    if isinstance(out, (tuple, list)):
+        return type(result)(*(copy_into_out(o, r) for o, r in zip(out, result)))
+    return copy_into_out(out, result)
+
+
+# ------------------------------------------------------------------------- topk
+def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True, *, out=None):
+    """The ``k`` largest (or smallest) elements along ``dim``, in order.
+
+    Example:
+        >>> import ember
+        >>> ember.tensor([1.0, 4.0, 2.0, 3.0]).topk(2)
+        torch.return_types.topk(
+        values=tensor([4., 3.]),
+        indices=tensor([1, 3]))
+    """
+    a = input._array
+    if a.dtype == np.bool_:
+        raise RuntimeError("topk does not support bool dtypes on CPU")
+    d = single_dim(dim, a.ndim)
+    n = a.shape[d] if a.ndim else 1
+    if not 0 <= k <= n:
+        raise RuntimeError("selected index k out of range")
+    if a.ndim == 0:
+        return _with_out(TopkResult(*_select(_Topk, input, np.zeros((), np.int64), d)), out)
+    order = stable_argsort(a, d, descending=largest)
+    indices = np.take(order, np.arange(k), axis=d)
+    return _with_out(TopkResult(*_select(_Topk, input, indices, d)), out)
+
+
+# -------------------------------------------------------------------- kthvalue
+def kthvalue(input, k: int, dim: int = -1, keepdim: bool = False, *, out=None):
+    """The ``k``-th smallest element along ``dim`` (1-based) and its index.
+
+    Example:
+        >>> import ember
+        >>> ember.tensor([3.0, 1.0, 2.0]).kthvalue(2)
+        torch.return_types.kthvalue(
+        values=tensor(2.),
+        indices=tensor(2))
+    """
+    a = input._array
+    _reject_bool(a, "kthvalue_cpu")
+    d = single_dim(dim, a.ndim)
+    n = a.shape[d] if a.ndim else 1
+    if not 1 <= k <= n:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
+    if a.ndim == 0:
+        return _with_out(KthvalueResult(*_select(_Kthvalue, input, np.zeros((), np.int64), d, keepdim)), out)
+    order = stable_argsort(a, d)
+    indices = np.take(order, [k - 1], axis=d)
+    return _with_out(KthvalueResult(*_select(_Kthvalue, input, indices, d, keepdim)), out)
+
+
+# ----------------------------------------------------------------------- median
+class MedianAll(Function):
+    """``median()`` without a dim: the lower median; ties share the gradient evenly."""
+
+    _array_forward = True
+    _backward_name = "MedianBackward0"
+
+    @staticmethod
+    def forward(ctx, a, ignore_nan=False):
+        flat = a.reshape(-1)
+        if flat.size == 0:
+            value = np.asarray(np.nan if a.dtype.kind == "f" else 0, dtype=a.dtype)
+        else:
+            valid = flat[~np.isnan(flat)] if ignore_nan and a.dtype.kind == "f" else flat
+            if valid.size == 0 or (not ignore_nan and a.dtype.kind == "f" and np.isnan(flat).any()):
+                value = np.asarray(np.nan, dtype=a.dtype)
+            else:
+                value = np.asarray(np.partition(valid, (valid.size - 1) // 2)[(valid.size - 1) // 2])
+        ctx.save_for_backward(a, value)
+        return value
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, value = ctx.saved_tensors
+        xa, v = x._array, value._array
+        hits = (xa == v) | (np.isnan(xa) & np.isnan(v))
+        share = (hits / max(int(hits.sum()), 1)).astype(xa.dtype)
+        return grad.expand(xa.shape) * constant(share)
+
+
+class NanmedianAll(MedianAll):
+    _backward_name = "NanmedianBackward0"
+
+
+def _median_indices(a: np.ndarray, d: int, ignore_nan: bool) -> np.ndarray:
+    """Index (keepdim shape) of the lower median along ``d``, with torch's NaN rules."""
+    order = stable_argsort(a, d)
+    n = a.shape[d]
+    if a.dtype.kind != "f":
+        return np.take(order, [(n - 1) // 2], axis=d)
+    nans = np.isnan(a)
+    if ignore_nan:
+        # NaN sorts last, so the lower median of the valid values sits at (count-1)//2.
+        valid = n - nans.sum(axis=d, keepdims=True)
+        k = np.maximum(valid - 1, 0) // 2
+        return np.take_along_axis(order, k, axis=d)
+    picked = np.take(order, [(n - 1) // 2], axis=d)
+    first_nan = np.argmax(nans, axis=d, keepdims=True)
+    return np.where(nans.any(axis=d, keepdims=True), first_nan, picked)
+
+
+def _reject_bool(a, kernel: str) -> None:
+    if a.dtype == np.bool_:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
+
+
+def _median(name, all_fn, dim_fn, result_type, ignore_nan, input, dim, keepdim, out):
+    a = input._array
+    _reject_bool(a, f"{name}_cpu" if dim is None else f"{name}_out")
+    if dim is None:
+        return _with_out(all_fn.apply(input, ignore_nan=ignore_nan), out)
+    d = single_dim(dim, a.ndim)
+    if a.ndim == 0:
+        return _with_out(result_type(*_select(dim_fn, input, np.zeros((), np.int64), d, keepdim)), out)
+    if a.shape[d] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+    indices = _median_indices(a, d, ignore_nan)
+    values, idx = _select(dim_fn, input, indices, d, keepdim)
+    if ignore_nan and a.dtype.kind == "f":
+        all_nan = np.isnan(a).all(axis=d, keepdims=keepdim)
+        if all_nan.any():  # a slice of only NaN has median NaN at index 0
+            idx._array = np.where(all_nan, 0, idx._array)
+    return _with_out(result_type(values, idx), out)
+
+
+def median(input, dim=None, keepdim: bool = False, *, out=None):
+    """The lower median: of all elements (a value), or along ``dim`` (values, indices).
+
+    NaN propagates: a slice holding NaN has median NaN at the first NaN's index.
+
+    Example:
+        >>> import ember
+        >>> ember.tensor([4.0, 1.0, 3.0, 2.0]).median()
+        tensor(2.)
+    """
+    return _median("median", MedianAll, _MedianDim, MedianResult, False, input, dim, keepdim, out)
+
+
+def nanmedian(input, dim=None, keepdim: bool = False, *, out=None):
+    """The lower median ignoring NaN.
+
+    Example:
+        >>> import ember
+        >>> ember.tensor([4.0, float("nan"), 1.0]).nanmedian()
+        tensor(1.)
+    """
+    return _median("nanmedian", NanmedianAll, _NanmedianDim, NanmedianResult, True, input, dim, keepdim, out)
+
+
+# ------------------------------------------------------------------------- mode
+def mode(input, dim: int = -1, keepdim: bool = False, *, out=None):
+    """The most frequent value along ``dim`` (the smallest among equally frequent
+    ones) and the index of its last occurrence.
+
+    Example:
+        >>> import ember
+        >>> ember.tensor([3, 1, 3, 1, 2]).mode()
+        torch.return_types.mode(
+        values=tensor(1),
+        indices=tensor(3))
+    """
+    a = input._array
+    d = single_dim(dim, a.ndim)
+    if a.ndim == 0:
+        return _with_out(ModeResult(*_select(_Mode, input, np.zeros((), np.int64), d, keepdim)), out)
+    n = a.shape[d]
+    order = stable_argsort(a, d)
+    ordered = np.take_along_axis(a, order, axis=d)
+    # Within each run of equal sorted values, count how far into the run each element is;
+    # the first maximum of that count ends the longest run of the smallest such value.
+    shape = [1] * a.ndim
+    shape[d] = n
+    positions = np.arange(n).reshape(shape)
+    starts = np.ones(ordered.shape, dtype=bool)
+    tail = [slice(None)] * a.ndim
+    head = [slice(None)] * a.ndim
+    tail[d], head[d] = slice(1, None), slice(None, -1)
+    starts[tuple(tail)] = ordered[tuple(tail)] != ordered[tuple(head)]
+    run_start = np.maximum.accumulate(np.where(starts, positions, 0), axis=d)
+    run_length = positions - run_start + 1
+    end = np.argmax(run_length, axis=d, keepdims=True)
+    indices = np.take_along_axis(order, end, axis=d)
+    return _with_out(ModeResult(*_select(_Mode, input, indices, d, keepdim)), out)
+
+
+# ----------------------------------------------------------------------- unique
+class Unique(Function):
+    """Unique values; like torch, the result is in the graph but has no derivative."""
+
+    _array_forward = True
+    _backward_name = "Unique2Backward0"
+
+    @staticmethod
+    def forward(ctx, a, dim=None):
+        values, inverse, counts = np.unique(a, return_inverse=True, return_counts=True, axis=dim)
+        if dim is None:
+            inverse = inverse.reshape(a.shape)
+        return values, inverse.astype(np.int64), counts.astype(np.int64)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise NotImplementedError("the derivative for '_unique2' is not implemented.")
+
+
+def unique(input, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False, dim=None):
+    """The distinct elements (sorted), optionally with inverse indices and counts.
+
+    With ``dim``, the distinct slices along that dim.
+
+    Example:
+        >>> import ember
+        >>> ember.unique(ember.tensor([3, 1, 3, 2]), return_counts=True)
+        (tensor([1, 2, 3]), tensor([1, 1, 2]))
+    """
+    a = input._array
+    d = None if dim is None else single_dim(dim, a.ndim)
+    values, inverse, counts = Unique.apply(input, dim=d)
+    if return_inverse and return_counts:
+        return values, inverse, counts
+    if return_inverse:
+        return values, inverse
+    if return_counts:
+        return values, counts
+    return values
+
+
+def unique_consecutive(input, return_inverse: bool = False, return_counts: bool = False, dim=None):
+    """Collapse runs of equal consecutive elements (or slices along ``dim``).
+
+    Example:
+        >>> import ember
+        >>> ember.unique_consecutive(ember.tensor([1, 1, 2, 2, 1]))
+        tensor([1, 2, 1])
+    """
+    a = input._array
+    if dim is None:
+        flat = a.reshape(-1)
+        changes = np.ones(flat.shape, dtype=bool)
+        changes[1:] = flat[1:] != flat[:-1]
+        values = flat[changes]
+        inverse = (np.cumsum(changes) - 1).reshape(a.shape)
+    else:
+        d = single_dim(dim, a.ndim)
+        moved = np.moveaxis(a, d, 0).reshape(a.shape[d], -1)
+        changes = np.ones(moved.shape[0], dtype=bool)
+        changes[1:] = (moved[1:] != moved[:-1]).any(axis=1)
+        values = np.compress(changes, a, axis=d)
+        inverse = np.cumsum(changes) - 1
+    starts = np.flatnonzero(changes)
+    counts = np.diff(np.append(starts, changes.size))
+    result = [Tensor._from_array(np.ascontiguousarray(values))]
+    if return_inverse:
+        result.append(Tensor._from_array(inverse.astype(np.int64)))
+    if return_counts:
+        result.append(Tensor._from_array(counts.astype(np.int64)))
+    return result[0] if len(result) == 1 else tuple(result)
+
+
+bind_methods(
+    sort=sort,
+    argsort=argsort,
+    msort=msort,
+    topk=topk,
+    kthvalue=kthvalue,
+    median=median,
+    nanmedian=nanmedian,
+    mode=mode,
+    unique=unique,
+    unique_consecutive=unique_consecutive,
+)
