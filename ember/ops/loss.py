@@ -220,9 +220,10 @@ class _NllLoss(Function):
             return xp.asarray(losses, dtype=input.dtype)
         if reduction == "sum":
             return xp.asarray(losses.sum(), dtype=input.dtype)
-        ctx.divisor = w.sum()
+        total_weight = w.sum()
+        ctx.divisor = total_weight
         with np.errstate(invalid="ignore", divide="ignore"):
-            return xp.asarray(losses.sum() / ctx.divisor, dtype=input.dtype)
+            return xp.asarray(losses.sum() / total_weight, dtype=input.dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -239,10 +240,10 @@ class _NllLoss(Function):
                 coef = coef / ctx.divisor
         coef_t = Tensor._from_array(xp.ascontiguousarray(coef))
         if grad.dim() == 0:
-            return coef_t * grad, None, None
+            return coef_t * grad
         if len(in_shape) > 1:
             grad = grad.unsqueeze(class_dim)
-        return coef_t * grad, None, None
+        return coef_t * grad
 
 
 def _moved_shape(shape, class_dim):
