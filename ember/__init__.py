@@ -97,7 +97,61 @@ from .ops.scatter_gather import (
     scatter_reduce,
     take_along_dim,
 )
-from .ops.shape import permute, reshape, squeeze, t, transpose, unsqueeze
+from .ops.shape import (
+    adjoint,
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    broadcast_tensors,
+    broadcast_to,
+    flatten,
+    movedim,
+    moveaxis,
+    permute,
+    ravel,
+    reshape,
+    squeeze,
+    swapaxes,
+    swapdims,
+    t,
+    transpose,
+    unflatten,
+    unsqueeze,
+)
+from .ops.strided import as_strided, diagonal, narrow, select
+from .ops.joining import (
+    cat,
+    chunk,
+    column_stack,
+    concat,
+    concatenate,
+    dsplit,
+    dstack,
+    hsplit,
+    hstack,
+    meshgrid,
+    row_stack,
+    split,
+    stack,
+    tensor_split,
+    unbind,
+    vsplit,
+    vstack,
+)
+from .ops.rearrange import (
+    diag,
+    diag_embed,
+    diagflat,
+    flip,
+    fliplr,
+    flipud,
+    repeat_interleave,
+    roll,
+    rot90,
+    tile,
+    tril,
+    triu,
+)
 
 # --- neural-network ops exposed at top level (ops/conv.py, ops/pooling.py, ...)
 from .ops.activation import (  # noqa: F401

@@ -143,7 +143,7 @@ class _CtcLoss(Function):
         g = np.nan_to_num(g, nan=0.0) if zero_infinity else g
         dtype = grad._array.dtype
         g_t = Tensor._from_array(g.astype(dtype))
-        return g_t * grad.reshape(1, N, 1)
+        return g_t * grad.reshape(1, N, 1), None, None, None
 
 
 def _as_int_array(values, name: str) -> np.ndarray:

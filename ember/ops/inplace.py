@@ -63,7 +63,14 @@ def apply_inplace(tensor: Tensor, result: Tensor, op_name: str = "") -> Tensor:
                 f"{op_name or 'in-place op'}: output with shape {shape_str(dst.shape)} doesn't match "
                 f"the broadcast shape {shape_str(np.broadcast_shapes(src.shape, dst.shape) if _broadcastable(src.shape, dst.shape) else src.shape)}"
             )
+    if dst.size > 1 and any(st == 0 and n > 1 for n, st in zip(dst.shape, dst.strides)):
+        raise RuntimeError(
+            "unsupported operation: more than one element of the written-to tensor refers to a "
+            "single memory location. Please clone() the tensor before performing the operation."
+        )
     recorded = result._requires_grad and STATE.enabled
+    if tensor._base is not None and STATE.enabled and (recorded or tensor._base._requires_grad):
+        check_inplace_on_view(tensor)  # torch forbids writing some views (split outputs, ...)
     if recorded:
         _keep_old_self_for_backward(result.grad_fn, tensor)
     try:
@@ -84,6 +91,7 @@ def apply_inplace(tensor: Tensor, result: Tensor, op_name: str = "") -> Tensor:
             tensor.grad_fn = result.grad_fn
             tensor._output_nr = result._output_nr
             tensor._requires_grad = True
+        refresh_views(tensor)  # other views of the same base now see the new history
     return tensor
 
 
@@ -106,12 +114,18 @@ class CopySlices(Function):
         ctx.view_func = view_func
         ctx.base_shape = base.shape
         ctx.base_dtype = base.dtype
+        # view_func replays view ops (e.g. view()) that may need the base's memory order
+        ctx.base_order = tuple(int(i) for i in np.argsort([-abs(s) for s in base.strides], kind="stable"))
         return base
 
     @staticmethod
     def backward(ctx, grad):
-        mask = Tensor._from_array(np.ones(ctx.base_shape, ctx.base_dtype))
+        order = ctx.base_order
+        inverse = tuple(int(i) for i in np.argsort(order))
+        mask_arr = np.ones(tuple(ctx.base_shape[i] for i in order), ctx.base_dtype).transpose(inverse)
+        mask = Tensor._from_array(mask_arr)
         ctx.view_func(mask)._array[...] = 0
+        grad = grad.permute(order).contiguous().permute(inverse)
         grad_base = grad * mask if ctx.needs_input_grad[0] else None
         grad_value = ctx.view_func(grad) if ctx.needs_input_grad[1] else None
         return grad_base, grad_value
@@ -198,3 +212,6 @@ def copy_into_out(out: Tensor, result: Tensor) -> Tensor:
 
 
 Tensor.copy_ = copy_
+
+# Imported last: shape.py's submodules import inplace_method from this module.
+from .shape import check_inplace_on_view, refresh_views

@@ -220,10 +220,9 @@ class _NllLoss(Function):
             return xp.asarray(losses, dtype=input.dtype)
         if reduction == "sum":
             return xp.asarray(losses.sum(), dtype=input.dtype)
-        total_weight = w.sum()
-        ctx.divisor = total_weight
+        ctx.divisor = w.sum()
         with np.errstate(invalid="ignore", divide="ignore"):
-            return xp.asarray(losses.sum() / total_weight, dtype=input.dtype)
+            return xp.asarray(losses.sum() / ctx.divisor, dtype=input.dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -240,10 +239,10 @@ class _NllLoss(Function):
                 coef = coef / ctx.divisor
         coef_t = Tensor._from_array(xp.ascontiguousarray(coef))
         if grad.dim() == 0:
-            return coef_t * grad
+            return coef_t * grad, None, None
         if len(in_shape) > 1:
             grad = grad.unsqueeze(class_dim)
-        return coef_t * grad
+        return coef_t * grad, None, None
 
 
 def _moved_shape(shape, class_dim):
