@@ -673,6 +673,10 @@ class Tensor:
         return is_in_shared_memory(self)
 
     def __dlpack__(self, stream=None, **kwargs):
+        if self._requires_grad:  # torch's rule: the consumer could not see the graph
+            raise BufferError("Can't export tensors that require gradient, use tensor.detach()")
+        if not isinstance(self._array, np.ndarray):
+            kwargs["stream"] = stream  # CuPy synchronizes on the consumer's stream
         return self._array.__dlpack__(**kwargs)
 
     def __dlpack_device__(self):
