@@ -102,8 +102,6 @@ from .ops.shape import (
     atleast_1d,
     atleast_2d,
     atleast_3d,
-    broadcast_tensors,
-    broadcast_to,
     flatten,
     movedim,
     moveaxis,
@@ -118,7 +116,7 @@ from .ops.shape import (
     unflatten,
     unsqueeze,
 )
-from .ops.strided import as_strided, diagonal, narrow, select
+from .ops.strided import as_strided, broadcast_tensors, broadcast_to, diagonal, narrow, select
 from .ops.joining import (
     cat,
     chunk,

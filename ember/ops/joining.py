@@ -22,8 +22,8 @@ from .. import _dtype
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ._util import bind_methods, normalize_dim, shape_str, xp_of
-from .shape import MULTI_OUTPUT, _as_int, _at_least_1d, _at_least_2d, _at_least_3d, expand, make_view, reshape
-from .strided import Slice
+from .shape import MULTI_OUTPUT, _as_int, _at_least_1d, _at_least_2d, _at_least_3d, make_view, reshape
+from .strided import Slice, expand
 
 __all__ = [
     "cat",

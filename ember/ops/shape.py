@@ -7,7 +7,7 @@ machinery (``inplace.py``) uses it to give the base a new history (``CopySlices`
 after a view was written, and to refresh the history of the base's other views.
 
 Which ops are views follows torch: view/reshape (when strides allow), flatten,
-unflatten, squeeze, unsqueeze, permute, transpose, t, movedim, expand (here);
+unflatten, squeeze, unsqueeze, permute, transpose, t, movedim (here); expand,
 narrow, select, diagonal, as_strided, unfold (``strided.py``); split, chunk, unbind
 (``joining.py``).  Copies (cat, flip, roll, repeat, ...) live in ``joining.py`` and
 ``rearrange.py``.
@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 import operator
 import warnings
 import weakref
@@ -40,9 +41,6 @@ __all__ = [
     "atleast_1d",
     "atleast_2d",
     "atleast_3d",
-    "broadcast_tensors",
-    "broadcast_to",
-    "expand",
     "flatten",
     "make_view",
     "moveaxis",
@@ -88,7 +86,8 @@ def make_view(out: Tensor, base: Tensor, view_func, creation_meta: str | None = 
         meta = NO_GRAD
     if meta is not None:
         out.__dict__["_view_meta"] = meta
-    _register_view(root, out)
+    if meta != NO_GRAD:  # torch never re-derives the history of a no-grad view
+        _register_view(root, out)
     return out
 
 
@@ -154,7 +153,12 @@ def refresh_views(written: Tensor) -> None:
         alive.append(ref)
         if v is written or v._view_func is None:
             continue
-        fresh = v._view_func(root)
+        try:
+            fresh = v._view_func(root)
+        except (RuntimeError, IndexError, ValueError):
+            continue  # the root's data was swapped (``root.data = ...``): the view is stale
+        if fresh._array.shape != v._array.shape:
+            continue
         v.grad_fn = fresh.grad_fn
         v._output_nr = fresh._output_nr
         v._requires_grad = fresh._requires_grad
@@ -216,12 +220,16 @@ def _shape_args(shape) -> tuple:
         shape = tuple(shape[0])
     elif len(shape) == 1 and isinstance(shape[0], Tensor) and shape[0].ndim == 1:
         shape = tuple(shape[0].tolist())
+    if all(type(s) is int for s in shape):  # the common case, without per-item calls
+        return tuple(shape)
     return tuple(_as_int(s) for s in shape)
 
 
 def _infer_shape(shape, numel: int) -> tuple:
     """Resolve one ``-1`` in ``shape`` for ``numel`` elements, with torch's errors."""
     shape = tuple(int(s) for s in shape)
+    if min(shape, default=0) >= 0 and math.prod(shape) == numel:
+        return shape
     infer_at = None
     known = 1
     for i, s in enumerate(shape):
@@ -696,109 +704,71 @@ def _H_property(self: Tensor) -> Tensor:
     return transpose(self, 0, 1) if ndim == 2 else permute(self, ())
 
 
-# ------------------------------------------------------------------- broadcasting
-class Expand(Function):
-    _array_forward = True
-    _backward_name = "ExpandBackward0"
-
-    @staticmethod
-    def forward(ctx, a, shape=()):
-        if tuple(shape) == a.shape:
-            return a[...]
-        lead = len(shape) - a.ndim
-        in_strides = _elem_strides(a)
-        strides = [0] * lead + [
-            st if size == target else 0 for size, st, target in zip(a.shape, in_strides, shape[lead:])
-        ]
-        # Read-only, as an in-place write would hit one memory location many times.
-        return strided_view(a, shape, strides, writeable=False)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return grad  # the engine sums it back to the input's shape
+# ------------------------------------------------------ in-place view ops (x.t_())
+UnsqueezeInplace = _reshape_function("UnsqueezeInplace", "UnsqueezeBackward1")
+SqueezeAllInplace = _reshape_function("SqueezeAllInplace", "SqueezeBackward3")
+SqueezeDimInplace = _reshape_function("SqueezeDimInplace", "SqueezeBackward4")
+SqueezeDimsInplace = _reshape_function("SqueezeDimsInplace", "SqueezeBackward5")
 
 
-def expand(input: Tensor, *sizes) -> Tensor:
-    """Broadcast size-1 dims to larger sizes without copying (-1 keeps a size; a view).
+class TransposeInplace(Transpose):
+    _backward_name = "TransposeBackward1"
 
-    Example:
-        >>> import ember
-        >>> ember.tensor([[1], [2]]).expand(2, 3).tolist()
-        [[1, 1, 1], [2, 2, 2]]
+
+class TInplace(_T):
+    _backward_name = "TBackward1"
+
+
+def _restride_inplace(self: Tensor, fn, replay, **params) -> Tensor:
+    """Give ``self`` the layout of ``fn(self)``: same memory, new shape and strides.
+
+    As in torch, this is an in-place op: the version moves and, under autograd,
+    ``self`` gets the node of ``fn`` (``UnsqueezeBackward1``, ...).  ``replay(t)``
+    redoes the op, for the view function of a view.
     """
-    sizes = _shape_args(sizes)
-    in_shape = input._array.shape
-    if len(sizes) < len(in_shape):
-        raise RuntimeError(
-            f"expand({input.type()}{{{shape_str(in_shape)}}}, size={shape_str(sizes)}): the number of "
-            f"sizes provided ({len(sizes)}) must be greater or equal to the number of dimensions in "
-            f"the tensor ({len(in_shape)})"
-        )
-    lead = len(sizes) - len(in_shape)
-    target = list(sizes)
-    for i, s in enumerate(sizes):
-        if i < lead:
-            if s < 0:
-                raise RuntimeError(
-                    f"The expanded size of the tensor ({s}) isn't allowed in a leading, non-existing dimension {i}"
-                )
-            continue
-        cur = in_shape[i - lead]
-        if s == -1:
-            target[i] = cur
-        elif cur != s and (cur != 1 or s < 0):
-            raise RuntimeError(
-                f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at "
-                f"non-singleton dimension {i}.  Target sizes: {shape_str(sizes)}.  Tensor sizes: "
-                f"{shape_str(in_shape)}"
-            )
-    target = tuple(target)
-    out = Expand.apply(input, shape=target)
-    return make_view(out, input, lambda x: expand(x, target))
+    self._check_inplace_allowed()
+    out = fn.apply(self, **params)
+    self._array = out._array
+    self._version_counter[0] += 1
+    if out.grad_fn is not None:
+        self.grad_fn = out.grad_fn
+        self._output_nr = 0
+        self._requires_grad = True
+    if self._view_func is not None:
+        inner = self._view_func
+        self._view_func = lambda t: replay(inner(t))
+    return self
 
 
-def expand_as(input: Tensor, other: Tensor) -> Tensor:
-    """``input.expand(other.shape)``."""
-    return expand(input, other._array.shape)
+def _unsqueeze_(self: Tensor, dim: int) -> Tensor:
+    shape = self._array.shape
+    d = normalize_dim(_as_int(dim, "dim"), len(shape) + 1)
+    new_shape = shape[:d] + (1,) + shape[d:]
+    return _restride_inplace(self, UnsqueezeInplace, lambda t: unsqueeze(t, d), shape=new_shape)
 
 
-def broadcast_to(input: Tensor, size) -> Tensor:
-    """``input.expand(size)``: a broadcast view.
+def _squeeze_(self: Tensor, dim=None) -> Tensor:
+    shape = self._array.shape
+    if dim is None:
+        keep = tuple(s for s in shape if s != 1)
+        return _restride_inplace(self, SqueezeAllInplace, squeeze, shape=keep)
+    dims = _dim_list(dim, len(shape), "squeeze")
+    keep = tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1))
+    fn = SqueezeDimsInplace if isinstance(dim, (tuple, list)) else SqueezeDimInplace
+    return _restride_inplace(self, fn, lambda t: squeeze(t, dim), shape=keep)
 
-    Example:
-        >>> import ember
-        >>> ember.broadcast_to(ember.tensor([1, 2]), (2, 2)).tolist()
-        [[1, 2], [1, 2]]
-    """
-    return expand(input, tuple(size))
+
+def _transpose_(self: Tensor, dim0: int, dim1: int) -> Tensor:
+    ndim = self._array.ndim
+    d0 = normalize_dim(_as_int(dim0, "dim0"), ndim)
+    d1 = normalize_dim(_as_int(dim1, "dim1"), ndim)
+    return _restride_inplace(self, TransposeInplace, lambda t: transpose(t, d0, d1), dim0=d0, dim1=d1)
 
 
-def broadcast_tensors(*tensors) -> tuple:
-    """Expand all tensors to their common broadcast shape (views; unchanged ones as they are).
-
-    Example:
-        >>> import ember
-        >>> a, b = ember.broadcast_tensors(ember.zeros(2, 1), ember.zeros(3))
-        >>> a.shape, b.shape
-        (torch.Size([2, 3]), torch.Size([2, 3]))
-    """
-    if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):
-        tensors = tuple(tensors[0])
-    ndim = max((t._array.ndim for t in tensors), default=0)
-    target = [1] * ndim
-    for t in tensors:
-        shape = t._array.shape
-        for i, s in enumerate(shape):
-            j = ndim - len(shape) + i
-            if target[j] == 1:
-                target[j] = s
-            elif s != 1 and s != target[j]:
-                raise RuntimeError(
-                    f"The size of tensor a ({target[j]}) must match the size of tensor b ({s}) at "
-                    f"non-singleton dimension {j}"
-                )
-    target = tuple(target)
-    return tuple(t if t._array.shape == target else expand(t, target) for t in tensors)
+def _t_(self: Tensor) -> Tensor:
+    if self._array.ndim > 2:
+        raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is {self._array.ndim}D")
+    return _restride_inplace(self, TInplace, t)
 
 
 # ------------------------------------------------------------------- atleast_nd
@@ -862,6 +832,12 @@ def atleast_3d(*tensors):
 
 
 bind_methods(
+    unsqueeze_=_unsqueeze_,
+    squeeze_=_squeeze_,
+    transpose_=_transpose_,
+    swapaxes_=_transpose_,
+    swapdims_=_transpose_,
+    t_=_t_,
     view=view,
     view_as=view_as,
     reshape=reshape,
@@ -883,9 +859,6 @@ bind_methods(
     mT=property(_mT_property),
     H=property(_H_property),
     mH=property(_mH_property),
-    expand=expand,
-    expand_as=expand_as,
-    broadcast_to=broadcast_to,
 )
 
 # Strided views, copying shape ops and joining/splitting attach their methods on import.

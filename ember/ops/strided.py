@@ -1,4 +1,4 @@
-"""Strided views: narrow, select, diagonal, as_strided and unfold.
+"""Strided views: expand (and broadcasting), narrow, select, diagonal, as_strided, unfold.
 
 Each result is a view sharing its input's memory (see ``make_view`` in ``shape.py``);
 each backward writes the gradient into zeros of the input's shape at the positions the
@@ -19,9 +19,114 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ._util import bind_methods, normalize_dim, shape_str, xp_of
-from .shape import _as_int, _elem_strides, make_view, strided_view
+from .shape import _as_int, _elem_strides, _shape_args, make_view, strided_view
 
 __all__ = ["as_strided", "diagonal", "narrow", "select"]
+
+
+# ------------------------------------------------------------------- broadcasting
+class Expand(Function):
+    _array_forward = True
+    _backward_name = "ExpandBackward0"
+
+    @staticmethod
+    def forward(ctx, a, shape=()):
+        if tuple(shape) == a.shape:
+            return a[...]
+        lead = len(shape) - a.ndim
+        in_strides = _elem_strides(a)
+        strides = [0] * lead + [
+            st if size == target else 0 for size, st, target in zip(a.shape, in_strides, shape[lead:])
+        ]
+        # Read-only, as an in-place write would hit one memory location many times.
+        return strided_view(a, shape, strides, writeable=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad  # the engine sums it back to the input's shape
+
+
+def expand(input: Tensor, *sizes) -> Tensor:
+    """Broadcast size-1 dims to larger sizes without copying (-1 keeps a size; a view).
+
+    Example:
+        >>> import ember
+        >>> ember.tensor([[1], [2]]).expand(2, 3).tolist()
+        [[1, 1, 1], [2, 2, 2]]
+    """
+    sizes = _shape_args(sizes)
+    in_shape = input._array.shape
+    if len(sizes) < len(in_shape):
+        raise RuntimeError(
+            f"expand({input.type()}{{{shape_str(in_shape)}}}, size={shape_str(sizes)}): the number of "
+            f"sizes provided ({len(sizes)}) must be greater or equal to the number of dimensions in "
+            f"the tensor ({len(in_shape)})"
+        )
+    lead = len(sizes) - len(in_shape)
+    target = list(sizes)
+    for i, s in enumerate(sizes):
+        if i < lead:
+            if s < 0:
+                raise RuntimeError(
+                    f"The expanded size of the tensor ({s}) isn't allowed in a leading, non-existing dimension {i}"
+                )
+            continue
+        cur = in_shape[i - lead]
+        if s == -1:
+            target[i] = cur
+        elif cur != s and (cur != 1 or s < 0):
+            raise RuntimeError(
+                f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at "
+                f"non-singleton dimension {i}.  Target sizes: {shape_str(sizes)}.  Tensor sizes: "
+                f"{shape_str(in_shape)}"
+            )
+    target = tuple(target)
+    out = Expand.apply(input, shape=target)
+    return make_view(out, input, lambda x: expand(x, target))
+
+
+def expand_as(input: Tensor, other: Tensor) -> Tensor:
+    """``input.expand(other.shape)``."""
+    return expand(input, other._array.shape)
+
+
+def broadcast_to(input: Tensor, size) -> Tensor:
+    """``input.expand(size)``: a broadcast view.
+
+    Example:
+        >>> import ember
+        >>> ember.broadcast_to(ember.tensor([1, 2]), (2, 2)).tolist()
+        [[1, 2], [1, 2]]
+    """
+    return expand(input, tuple(size))
+
+
+def broadcast_tensors(*tensors) -> tuple:
+    """Expand all tensors to their common broadcast shape (views; unchanged ones as they are).
+
+    Example:
+        >>> import ember
+        >>> a, b = ember.broadcast_tensors(ember.zeros(2, 1), ember.zeros(3))
+        >>> a.shape, b.shape
+        (torch.Size([2, 3]), torch.Size([2, 3]))
+    """
+    if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):
+        tensors = tuple(tensors[0])
+    ndim = max((t._array.ndim for t in tensors), default=0)
+    target = [1] * ndim
+    for t in tensors:
+        shape = t._array.shape
+        for i, s in enumerate(shape):
+            j = ndim - len(shape) + i
+            if target[j] == 1:
+                target[j] = s
+            elif s != 1 and s != target[j]:
+                raise RuntimeError(
+                    f"The size of tensor a ({target[j]}) must match the size of tensor b ({s}) at "
+                    f"non-singleton dimension {j}"
+                )
+    target = tuple(target)
+    return tuple(t if t._array.shape == target else expand(t, target) for t in tensors)
 
 
 # ---------------------------------------------------------------------- slicing
@@ -368,6 +473,9 @@ def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
 
 
 bind_methods(
+    expand=expand,
+    expand_as=expand_as,
+    broadcast_to=broadcast_to,
     narrow=narrow,
     select=select,
     diagonal=diagonal,

@@ -377,3 +377,66 @@ def test_view_requires_compatible_strides_while_reshape_copies():
     r = x.reshape(6)
     assert r._base is None and r.tolist() == [0.0, 3.0, 1.0, 4.0, 2.0, 5.0]
     assert x.reshape(3, 2)._base is x._base  # same shape: a view
+
+
+# -------------------------------------------------- in-place view ops (x.t_(), ...)
+RESTRIDE_OPS = [
+    ("unsqueeze_", lambda y: y.unsqueeze_(1)),
+    ("unsqueeze_ neg", lambda y: y.unsqueeze_(-1)),
+    ("squeeze_", lambda y: y.unsqueeze_(0).squeeze_()),
+    ("squeeze_ dim", lambda y: y.unsqueeze_(0).squeeze_(0)),
+    ("squeeze_ dims", lambda y: y.unsqueeze_(2).squeeze_((2, 0))),
+    ("t_", lambda y: y.t_()),
+    ("transpose_", lambda y: y.transpose_(0, -1)),
+    ("swapaxes_", lambda y: y.swapaxes_(1, 0)),
+    ("swapdims_", lambda y: y.swapdims_(0, 1)),
+    ("on a view", lambda y: y[1:].t_()),
+]
+
+
+@pytest.mark.parametrize("name,op", RESTRIDE_OPS, ids=[n for n, _ in RESTRIDE_OPS])
+def test_inplace_view_ops_match_torch(name, op):
+    results = []
+    for m in (torch, ember):
+        x = m.tensor(np.arange(6.0, dtype=np.float32).reshape(2, 3), requires_grad=True)
+        y = x * 1
+        out = op(y)
+        assert out is not None
+        w = m.tensor(np.linspace(-1, 1, out.numel(), dtype=np.float32).reshape(tuple(out.shape)))
+        (out * w).sum().backward()
+        results.append((tuple(out.shape), tuple(out.stride()), type(out.grad_fn).__name__, out._version, x.grad.numpy()))
+    (ts, tst, tn, tv, tg), (es, est, en, ev, eg) = results
+    assert (es, est, en, ev) == (ts, tst, tn, tv)
+    np.testing.assert_allclose(eg, tg)
+
+
+def test_inplace_view_ops_keep_memory_and_refuse_leaves():
+    x = ember.zeros(2, 3)
+    ptr = x.data_ptr()
+    assert x.unsqueeze_(0) is x and x.shape == (1, 2, 3) and x.data_ptr() == ptr
+    with pytest.raises(RuntimeError, match=r"t_\(\) expects a tensor with <= 2 dimensions, but self is 3D"):
+        x.t_()
+    leaf = ember.zeros(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place operation"):
+        leaf.unsqueeze_(0)
+
+
+def test_dead_views_are_forgotten_and_live_ones_refreshed():
+    x = ember.zeros(10)
+    for i in range(500):
+        x.narrow(0, i % 10, 1)  # temporaries: the base must not keep them all
+    assert len(x.__dict__["_views"][0]) < 64
+    w = ember.ones(10, requires_grad=True)
+    keep = x.narrow(0, 2, 3)
+    x.add_(w)  # the live view now reaches w through the base's new history
+    keep.sum().backward()
+    assert w.grad.tolist() == [0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+
+
+def test_refresh_skips_views_whose_base_data_was_replaced():
+    x = ember.zeros(2, 3)
+    v = x.view(6)
+    x.data = ember.zeros(4)
+    w = ember.ones(4, requires_grad=True)
+    x.add_(w)  # must not fail on the stale view
+    assert v.grad_fn is None and x.grad_fn is not None
