@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import collections
+import functools
 
 import numpy as np
 
@@ -37,6 +38,21 @@ __all__ = [
     "take_along_dim",
     "type_name",
 ]
+
+
+def numpy_names(fn):
+    """Accept NumPy's ``axis=`` / ``keepdims=`` for ``dim=`` / ``keepdim=``, as torch does."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if kwargs:
+            if "axis" in kwargs:
+                kwargs["dim"] = kwargs.pop("axis")
+            if "keepdims" in kwargs:
+                kwargs["keepdim"] = kwargs.pop("keepdims")
+        return fn(*args, **kwargs)
+
+    return wrapper
 
 
 def reduction_dims(dim, ndim: int) -> tuple:

@@ -15,7 +15,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.function import Function
-from ._select import constant, put_along_dim, return_type, single_dim
+from ._select import constant, numpy_names, put_along_dim, return_type, single_dim
 from ._util import bind_methods, xp_of
 from .elementwise import where
 from .inplace import copy_into_out, inplace_method
@@ -74,6 +74,7 @@ class Cumsum(Function):
         return _reverse_cumsum(grad, ctx.dim)
 
 
+@numpy_names
 def cumsum(input, dim: int, *, dtype=None, out=None) -> Tensor:
     """Running sum along ``dim``; integer and bool inputs accumulate as int64.
 
@@ -122,6 +123,7 @@ class Cumprod(Function):
         return where(before, before_part, where(at_first, at_part, 0.0))
 
 
+@numpy_names
 def cumprod(input, dim: int, *, dtype=None, out=None) -> Tensor:
     """Running product along ``dim``; the gradient is exact with zeros.
 
@@ -173,6 +175,7 @@ class Cummin(Cummax):
     _np_fn = staticmethod(np.minimum)
 
 
+@numpy_names
 def cummax(input, dim: int):
     """Running maximum along ``dim`` and the index where it was found.
 
@@ -185,6 +188,7 @@ def cummax(input, dim: int):
     return CummaxResult(*Cummax.apply(input, dim=d))
 
 
+@numpy_names
 def cummin(input, dim: int):
     """Running minimum along ``dim`` and the index where it was found.
 

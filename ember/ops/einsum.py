@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 import string
 
 import numpy as np
@@ -185,6 +186,10 @@ class Einsum(Function):
     def forward(ctx, *arrays, inputs=(), output=(), spare=()):
         ctx.save_for_backward(*arrays)
         ctx.inputs, ctx.output, ctx.spare = inputs, output, spare
+        if len(arrays) == 2:
+            out = _contract_pair(list(inputs[0]), list(inputs[1]), list(output), *arrays)
+            if out is not None:
+                return out
         optimize = "greedy" if len(arrays) > 1 else False
         out = np.asarray(np.einsum(_equation(inputs, output), *arrays, optimize=optimize))
         # With one operand NumPy may return a view of it ('ij->ji', 'ii->i'); results own their memory.
@@ -197,6 +202,52 @@ class Einsum(Function):
             _operand_grad(i, operands, ctx.inputs, ctx.output, ctx.spare, grad) if need else None
             for i, need in enumerate(ctx.needs_input_grad)
         )
+
+
+def _sum_private_letters(term, arr, other, out):
+    """Sum away the letters only this operand has (and the output lacks)."""
+    private = [ch for ch in term if ch not in other and ch not in out]
+    if not private:
+        return term, arr
+    arr = arr.sum(axis=tuple(term.index(ch) for ch in private))
+    return [ch for ch in term if ch not in private], arr
+
+
+def _contract_pair(ta, tb, out, a, b):
+    """Two-operand einsum as one (batched) matrix product, or None where that can't apply.
+
+    Letters split into batch (both inputs and the output), contracted (both inputs only),
+    left (first input and output) and right (second input and output); the operands are
+    permuted to ``(batch, left, contracted)`` and ``(batch, contracted, right)`` and
+    multiplied with BLAS, which NumPy's einsum does not do for batched contractions.
+    """
+    if len(set(ta)) != len(ta) or len(set(tb)) != len(tb):
+        return None  # a diagonal ('ii'): leave it to np.einsum
+    ta, a = _sum_private_letters(ta, a, tb, out)
+    tb, b = _sum_private_letters(tb, b, ta, out)
+    size_a, size_b = dict(zip(ta, a.shape)), dict(zip(tb, b.shape))
+    batch = [ch for ch in out if ch in size_a and ch in size_b]
+    contract = [ch for ch in ta if ch in size_b and ch not in out]
+    left = [ch for ch in out if ch in size_a and ch not in size_b]
+    right = [ch for ch in out if ch in size_b and ch not in size_a]
+    if any(size_a[ch] != size_b[ch] for ch in contract):
+        return None  # a broadcast contracted letter: rare, np.einsum handles it
+    a_p = a.transpose([ta.index(ch) for ch in batch + left + contract])
+    b_p = b.transpose([tb.index(ch) for ch in batch + contract + right])
+    n_left = math.prod(size_a[ch] for ch in left)
+    n_contract = math.prod(size_a[ch] for ch in contract)
+    n_right = math.prod(size_b[ch] for ch in right)
+    batch_a, batch_b = a_p.shape[: len(batch)], b_p.shape[: len(batch)]
+    product = np.matmul(
+        a_p.reshape(batch_a + (n_left, n_contract)), b_p.reshape(batch_b + (n_contract, n_right))
+    )
+    sizes = {**size_b, **size_a}
+    for ch in batch:
+        sizes[ch] = max(size_a[ch], size_b[ch])
+    result = product.reshape([sizes[ch] for ch in batch + left + right])
+    order = batch + left + right
+    result = result.transpose([order.index(ch) for ch in out])
+    return result if result.flags.c_contiguous else result.copy()
 
 
 def _operand_grad(i, operands, inputs, output, spare, grad):

@@ -22,6 +22,7 @@ from ._select import (
     constant,
     expand_reduced,
     keep_reduced_dims,
+    numpy_names,
     put_along_dim,
     reduction_dims,
     return_type,
@@ -91,6 +92,7 @@ class MinAll(Amin):
     _backward_name = "MinBackward1"
 
 
+@numpy_names
 def amax(input, dim=(), keepdim: bool = False, *, out=None):
     """The maximum over ``dim`` (all dims by default); ties share the gradient evenly.
 
@@ -102,6 +104,7 @@ def amax(input, dim=(), keepdim: bool = False, *, out=None):
     return _amax_amin(Amax, "amax", input, dim, keepdim, out)
 
 
+@numpy_names
 def amin(input, dim=(), keepdim: bool = False, *, out=None):
     """The minimum over ``dim`` (all dims by default); ties share the gradient evenly.
 
@@ -186,6 +189,7 @@ def _max_min(name, all_fn, dim_fn, result_type, other_fn, input, dim, keepdim, o
     return _with_out(result_type(values, indices), out)
 
 
+@numpy_names
 def max(input, dim=None, keepdim: bool = False, *, out=None):
     """The largest element; with ``dim``, ``(values, indices)`` along it; with a tensor, ``maximum``.
 
@@ -198,6 +202,7 @@ def max(input, dim=None, keepdim: bool = False, *, out=None):
     return _max_min("max", MaxAll, MaxDim, MaxResult, _elementwise("maximum"), input, dim, keepdim, out)
 
 
+@numpy_names
 def min(input, dim=None, keepdim: bool = False, *, out=None):
     """The smallest element; with ``dim``, ``(values, indices)`` along it; with a tensor, ``minimum``.
 
@@ -279,6 +284,7 @@ def _arg_extremum(name, np_fn, input, dim, keepdim):
     return Tensor._from_array(np.asarray(np_fn(a, axis=d, keepdims=keepdim), dtype=np.int64))
 
 
+@numpy_names
 def argmax(input, dim=None, keepdim: bool = False) -> Tensor:
     """Index of the largest element (of the flattened tensor, or along ``dim``).
 
@@ -290,6 +296,7 @@ def argmax(input, dim=None, keepdim: bool = False) -> Tensor:
     return _arg_extremum("argmax", np.argmax, input, dim, keepdim)
 
 
+@numpy_names
 def argmin(input, dim=None, keepdim: bool = False) -> Tensor:
     """Index of the smallest element (of the flattened tensor, or along ``dim``).
 
@@ -327,6 +334,7 @@ class Aminmax(Function):
         ) * constant(share_max)
 
 
+@numpy_names
 def aminmax(input, *, dim=None, keepdim: bool = False):
     """``(min, max)`` over all elements or over ``dim``.
 
@@ -339,10 +347,12 @@ def aminmax(input, *, dim=None, keepdim: bool = False):
     """
     a = input._array
     dims = tuple(range(a.ndim)) if dim is None else reduction_dims(dim, a.ndim)
-    if a.size == 0 and (dim is None or a.ndim and a.shape[dims[0]] == 0):
+    if a.size == 0 and dim is None:
         raise RuntimeError(
             "aminmax(): cannot compute aminmax over an empty dimension as the operation has no identity."
         )
+    if a.ndim and dim is not None and a.shape[dims[0]] == 0:
+        raise IndexError(f"aminmax: Expected reduction dim {dims[0]} to have non-zero size.")
     low, high = Aminmax.apply(input, dims=dims, keepdim=keepdim)
     return AminmaxResult(low, high)
 
@@ -354,5 +364,5 @@ bind_methods(
     amin=amin,
     argmax=argmax,
     argmin=argmin,
-    aminmax=lambda self, *, dim=None, keepdim=False: aminmax(self, dim=dim, keepdim=keepdim),
+    aminmax=aminmax,
 )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import builtins
 import math
+import warnings
 
 import numpy as np
 
@@ -25,6 +26,7 @@ from ._select import (
     constant,
     expand_reduced,
     keep_reduced_dims,
+    numpy_names,
     reduction_dims,
     type_name,
 )
@@ -92,6 +94,7 @@ class SumAll(Sum):
     _backward_name = "SumBackward0"
 
 
+@numpy_names
 def sum(input, dim=None, keepdim: bool = False, *, dtype=None, out=None):
     """Sum of elements, over all or over ``dim`` (int or tuple).
 
@@ -133,6 +136,7 @@ class MeanAll(Mean):
     _backward_name = "MeanBackward0"
 
 
+@numpy_names
 def mean(input, dim=None, keepdim: bool = False, *, dtype=None, out=None):
     """Mean of elements (floating inputs, or an integer input with a floating ``dtype``).
 
@@ -203,6 +207,7 @@ def _prod_of_others(x: Tensor, out: Tensor, dims: tuple, keepdim: bool) -> Tenso
     return where(no_zero, out_full / x_no_zeros, where(lone_zero, rest, 0.0))
 
 
+@numpy_names
 def prod(input, dim=None, keepdim: bool = False, *, dtype=None, out=None):
     """Product of elements, over all or over one ``dim``.
 
@@ -252,6 +257,7 @@ class Nansum(Function):
         return grad * constant(~np.isnan(x._array))
 
 
+@numpy_names
 def nansum(input, dim=None, keepdim: bool = False, *, dtype=None, out=None):
     """Sum treating NaN as zero.
 
@@ -264,6 +270,7 @@ def nansum(input, dim=None, keepdim: bool = False, *, dtype=None, out=None):
     return _with_out(Nansum.apply(input, dims=dims, keepdim=keepdim, np_dtype=_np_dtype(dtype)), out)
 
 
+@numpy_names
 def nanmean(input, dim=None, keepdim: bool = False, *, dtype=None, out=None):
     """Mean of the non-NaN elements (NaN where a slice has none).
 
@@ -292,6 +299,7 @@ def _logical_reduce(input, dim, keepdim, np_fn, out):
     return _with_out(Tensor._from_array(result), out)
 
 
+@numpy_names
 def all(input, dim=None, keepdim: bool = False, *, out=None):
     """True where every element (over ``dim``) is nonzero; uint8 in gives uint8 out.
 
@@ -303,6 +311,7 @@ def all(input, dim=None, keepdim: bool = False, *, out=None):
     return _logical_reduce(input, dim, keepdim, np.all, out)
 
 
+@numpy_names
 def any(input, dim=None, keepdim: bool = False, *, out=None):
     """True where some element (over ``dim``) is nonzero.
 
@@ -314,6 +323,7 @@ def any(input, dim=None, keepdim: bool = False, *, out=None):
     return _logical_reduce(input, dim, keepdim, np.any, out)
 
 
+@numpy_names
 def count_nonzero(input, dim=None) -> Tensor:
     """Number of nonzero elements (int64), over all or over ``dim``.
 
@@ -360,6 +370,7 @@ class Logsumexp(Function):
         return grad * (x - expand_reduced(out, shape, ctx.dims, ctx.keepdim)).exp()
 
 
+@numpy_names
 def logsumexp(input, dim, keepdim: bool = False, *, out=None):
     """``log(sum(exp(input)))`` over ``dim``, computed without overflow.
 
@@ -392,7 +403,7 @@ def _var_args(dim, unbiased, correction):
 def _centered_square_sum(a, dims):
     acc = accumulation_dtype(a) or a.dtype
     a = a.astype(acc, copy=False)
-    mean = a.mean(axis=dims, keepdims=True) if a.size else np.zeros(keep_reduced_dims(a.shape, dims), acc)
+    mean = a.sum(axis=dims, keepdims=True) / acc.type(_numel(a.shape, dims))  # NaN when empty, as torch
     centered = a - mean
     return (centered * centered).sum(axis=dims, keepdims=True), mean
 
@@ -469,11 +480,20 @@ def _var_family(fn, input, dim, unbiased, keepdim, correction, with_mean, take_s
     _check_var_dtype(input)
     dim, correction = _var_args(dim, unbiased, correction)
     dims = reduction_dims(dim, input._array.ndim)
+    if _numel(input._array.shape, dims) - correction <= 0:
+        name = {Var: "var", Std: "std", VarMean: "var_mean", StdMean: "std_mean"}[fn]
+        warnings.warn(
+            f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction "
+            "factor (input numel divided by output numel).",
+            UserWarning,
+            stacklevel=3,
+        )
     return fn.apply(
         input, dims=dims, correction=correction, keepdim=keepdim, with_mean=with_mean, take_sqrt=take_sqrt
     )
 
 
+@numpy_names
 def var(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, out=None):
     """Variance over ``dim`` with Bessel's ``correction`` (default 1; ``unbiased=False`` is 0).
 
@@ -485,6 +505,7 @@ def var(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=Non
     return _with_out(_var_family(Var, input, dim, unbiased, keepdim, correction, False, False), out)
 
 
+@numpy_names
 def std(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, out=None):
     """Standard deviation over ``dim`` (see :func:`var` for ``correction``).
 
@@ -496,6 +517,7 @@ def std(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=Non
     return _with_out(_var_family(Std, input, dim, unbiased, keepdim, correction, False, True), out)
 
 
+@numpy_names
 def var_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     """``(var, mean)`` in one pass.
 
@@ -507,6 +529,7 @@ def var_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correctio
     return _var_family(VarMean, input, dim, unbiased, keepdim, correction, True, False)
 
 
+@numpy_names
 def std_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     """``(std, mean)`` in one pass.
 

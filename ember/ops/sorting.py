@@ -18,7 +18,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.function import Function
-from ._select import constant, put_along_dim, return_type, single_dim
+from ._select import constant, numpy_names, put_along_dim, return_type, single_dim
 from ._util import bind_methods
 
 __all__ = [
@@ -101,6 +101,7 @@ def _select(fn, input: Tensor, indices: np.ndarray, dim: int, keepdim: bool = Tr
 
 
 # ------------------------------------------------------------------------- sort
+@numpy_names
 def sort(input, dim: int = -1, descending: bool = False, stable: bool = False, *, out=None):
     """Sort along ``dim``: ``(values, indices)``.  Always stable; NaN sorts as largest.
 
@@ -116,6 +117,7 @@ def sort(input, dim: int = -1, descending: bool = False, stable: bool = False, *
     return _with_out(result, out)
 
 
+@numpy_names
 def argsort(input, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
     """The indices that sort ``input`` along ``dim`` (stable).
 
@@ -154,6 +156,7 @@ def _with_out(result, out):
 
 
 # ------------------------------------------------------------------------- topk
+@numpy_names
 def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True, *, out=None):
     """The ``k`` largest (or smallest) elements along ``dim``, in order.
 
@@ -179,6 +182,7 @@ def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True
 
 
 # -------------------------------------------------------------------- kthvalue
+@numpy_names
 def kthvalue(input, k: int, dim: int = -1, keepdim: bool = False, *, out=None):
     """The ``k``-th smallest element along ``dim`` (1-based) and its index.
 
@@ -193,6 +197,7 @@ def kthvalue(input, k: int, dim: int = -1, keepdim: bool = False, *, out=None):
     _reject_bool(a, "kthvalue_cpu")
     d = single_dim(dim, a.ndim)
     n = a.shape[d] if a.ndim else 1
+    _check_reduced_dim(n, d, "kthvalue")
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     if a.ndim == 0:
@@ -253,6 +258,11 @@ def _median_indices(a: np.ndarray, d: int, ignore_nan: bool) -> np.ndarray:
     return np.where(nans.any(axis=d, keepdims=True), first_nan, picked)
 
 
+def _check_reduced_dim(size: int, dim: int, name: str) -> None:
+    if size == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
+
+
 def _reject_bool(a, kernel: str) -> None:
     if a.dtype == np.bool_:
         raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
@@ -266,8 +276,7 @@ def _median(name, all_fn, dim_fn, result_type, ignore_nan, input, dim, keepdim, 
     d = single_dim(dim, a.ndim)
     if a.ndim == 0:
         return _with_out(result_type(*_select(dim_fn, input, np.zeros((), np.int64), d, keepdim)), out)
-    if a.shape[d] == 0:
-        raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+    _check_reduced_dim(a.shape[d], d, name)
     indices = _median_indices(a, d, ignore_nan)
     values, idx = _select(dim_fn, input, indices, d, keepdim)
     if ignore_nan and a.dtype.kind == "f":
@@ -277,6 +286,7 @@ def _median(name, all_fn, dim_fn, result_type, ignore_nan, input, dim, keepdim, 
     return _with_out(result_type(values, idx), out)
 
 
+@numpy_names
 def median(input, dim=None, keepdim: bool = False, *, out=None):
     """The lower median: of all elements (a value), or along ``dim`` (values, indices).
 
@@ -290,6 +300,7 @@ def median(input, dim=None, keepdim: bool = False, *, out=None):
     return _median("median", MedianAll, _MedianDim, MedianResult, False, input, dim, keepdim, out)
 
 
+@numpy_names
 def nanmedian(input, dim=None, keepdim: bool = False, *, out=None):
     """The lower median ignoring NaN.
 
@@ -302,6 +313,7 @@ def nanmedian(input, dim=None, keepdim: bool = False, *, out=None):
 
 
 # ------------------------------------------------------------------------- mode
+@numpy_names
 def mode(input, dim: int = -1, keepdim: bool = False, *, out=None):
     """The most frequent value along ``dim`` (the smallest among equally frequent
     ones) and the index of its last occurrence.
@@ -318,6 +330,7 @@ def mode(input, dim: int = -1, keepdim: bool = False, *, out=None):
     if a.ndim == 0:
         return _with_out(ModeResult(*_select(_Mode, input, np.zeros((), np.int64), d, keepdim)), out)
     n = a.shape[d]
+    _check_reduced_dim(n, d, "mode")
     order = stable_argsort(a, d)
     ordered = np.take_along_axis(a, order, axis=d)
     # Within each run of equal sorted values, count how far into the run each element is;

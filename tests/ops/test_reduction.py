@@ -328,6 +328,22 @@ def test_max_with_dim_returns_named_values_and_indices():
     assert ember.aminmax(x).max.item() == 7.0
 
 
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: x.sum(axis=1, keepdims=True),
+        lambda m, x: m.mean(x, axis=(0, 1)),
+        lambda m, x: x.max(axis=0),
+        lambda m, x: x.std(axis=1),
+        lambda m, x: m.cumsum(x, axis=1),
+        lambda m, x: x.sort(axis=0),
+        lambda m, x: x.median(axis=1, keepdims=True),
+    ],
+)
+def test_numpy_axis_and_keepdims_names(fn):
+    check(fn, [(3, 4)])
+
+
 def test_out_argument():
     out = ember.empty(0)
     ember.sum(ember.ones(2, 3), 1, out=out)
@@ -347,6 +363,12 @@ def test_out_argument():
         (lambda m, x: m.aminmax(x), (0,), RuntimeError, r"aminmax\(\): cannot compute aminmax over an empty"),
         (lambda m, x: x.prod((0, 1)), (2, 3), TypeError, r"prod\(\)"),
         (lambda m, x: x.cumsum(3), (2, 3), IndexError, "Dimension out of range"),
+        (lambda m, x: x.mode(0), (0, 3), IndexError, r"mode\(\): Expected reduction dim 0 to have non-zero size"),
+        (lambda m, x: x.kthvalue(1, 0), (0, 3), IndexError, r"kthvalue\(\): Expected reduction dim 0"),
+        (lambda m, x: m.aminmax(x, dim=0), (0, 3), IndexError, "aminmax: Expected reduction dim 0"),
+        (lambda m, x: m.linalg.vector_norm(x, float("inf")), (0,), RuntimeError, "cannot compute the inf norm on an empty tensor"),
+        (lambda m, x: m.linalg.vector_norm(x, -1, dim=0), (0, 3), RuntimeError, "cannot compute the -1 norm on the dimension 0"),
+        (lambda m, x: m.linalg.vector_norm(x, "fro"), (2, 3), TypeError, "must be Number, not str"),
     ],
 )
 def test_errors_match_torch(fn, shape, exc, match):
@@ -367,10 +389,14 @@ def test_float_only_reductions_reject_integers(fn, match):
     check_error(fn, [np.arange(6, dtype=np.int64)], RuntimeError, match)
 
 
-def test_std_with_too_few_elements_is_nan():
-    import warnings
+@pytest.mark.filterwarnings("ignore:var_mean")
+def test_empty_reductions_match_torch():
+    check(lambda m, x: (x.sum(0), x.mean(0), x.prod(0), m.var_mean(x, 0), x.amax(1), x.max(1)), [(0, 3)], grad=False)
+    check(lambda m, x: (x.cumsum(0), x.sort(0), x.cummax(0), x.logsumexp(0), x.norm(dim=0)), [(0, 3)], grad=False)
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+
+def test_std_with_too_few_elements_is_nan_and_warns():
+    with pytest.warns(UserWarning, match="degrees of freedom is <= 0"):
         check(lambda m, x: x.std(), inputs=[np.array([1.5], np.float32)], grad=False)
-    assert math.isnan(ember.tensor([1.5]).var().item())
+    with pytest.warns(UserWarning, match=r"var\(\): degrees of freedom"):
+        assert math.isnan(ember.tensor([1.5]).var().item())
