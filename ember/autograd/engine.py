@@ -104,13 +104,20 @@ def _validate_grad(node, index, grad, meta):
     return grad
 
 
-def _accumulate(node: AccumulateGrad, grad, create_graph: bool) -> None:
+def _accumulate(node: AccumulateGrad, grad, create_graph: bool, stolen: set) -> None:
     variable = node.variable
     if variable._hooks is None and variable._post_accumulate_hooks is None and not create_graph:
         current = variable._grad
         if current is None:
-            # A copy: the same gradient tensor may reach several leaves (a + b).
-            variable._grad = function.Tensor._from_array(grad._array.copy())
+            arr = grad._array
+            if id(arr) in stolen or arr.base is not None or not arr.flags.writeable:
+                # The same gradient may reach several leaves (a + b), be a view, or come
+                # from code outside ember's ops (a user's backward or hook may return a
+                # tensor it keeps): copy it.  A fresh array from ember's own ops becomes
+                # the .grad without a copy.
+                arr = arr.copy()
+            stolen.add(id(arr))
+            variable._grad = function.Tensor._from_array(arr)
             return
         if not current._requires_grad:
             current._accumulate_inplace(grad)
@@ -189,6 +196,9 @@ def run_backward(
         if left == 0:
             push(ready, (-node._seq, node))
 
+    # Arrays already handed to a leaf's .grad (or given by the caller) are copied,
+    # never shared, when they reach another leaf.
+    stolen = {id(g._array) for g in grad_tensors}
     prev_mode = STATE.enabled
     STATE.enabled = create_graph
     Tensor = function.Tensor
@@ -201,6 +211,7 @@ def run_backward(
             grads = buffers.pop(node)
             if node._tensor_hooks:
                 _run_tensor_hooks(node, grads)
+                stolen.update(id(g._array) for g in grads if g is not None)
             run_node = True
             if targets:
                 run_node = _capture(node, grads, targets, captured, inputs, needed, accumulate, create_graph)
@@ -209,9 +220,10 @@ def run_backward(
                     new = hook(tuple(grads))
                     if new is not None:
                         grads = list(new)
+                        stolen.update(id(g._array) for g in grads if g is not None)
             if type(node) is AccumulateGrad:
                 if run_node and accumulate and grads[0] is not None:
-                    _accumulate(node, grads[0], create_graph)
+                    _accumulate(node, grads[0], create_graph, stolen)
                 continue
             if not run_node or (grads[0] is None and all(g is None for g in grads)):
                 for child, nr in node.next_functions:
@@ -219,6 +231,9 @@ def run_backward(
                         deliver(child, nr, None)
                 continue
             results = _call_backward(node, grads, retain_graph)
+            if not node._fn._array_forward or node._hooks:
+                # gradients from a user's Function or hook are never stolen by a leaf
+                stolen.update(id(g._array) for g in results if isinstance(g, Tensor))
             if check_anomaly:
                 anomaly.check_gradients(node, results)
             input_meta = node._input_meta
@@ -227,9 +242,9 @@ def run_backward(
                 if child is not None:
                     g = results[i]
                     if g is not None:
-                        arr = g._array if isinstance(g, Tensor) else None
+                        # (no local name for g's array: _accumulate counts its references)
                         meta = input_meta[i]
-                        if arr is None or arr.shape != meta[0] or arr.dtype != meta[1]:
+                        if not isinstance(g, Tensor) or g._array.shape != meta[0] or g._array.dtype != meta[1]:
                             g = _validate_grad(node, i, g, meta)
                     # deliver(child, nr, g), inlined: this loop is the engine's hot path
                     if needed is None or child in needed:

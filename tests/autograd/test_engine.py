@@ -252,3 +252,30 @@ def test_mixed_dtype_gradients_keep_input_dtypes():
     e, t = run(ember), run(torch)
     assert str(e[0]) == str(t[0])
     assert_same(e[1:], t[1:])
+
+
+def test_leaf_grad_never_aliases_a_tensor_returned_by_a_user_backward():
+    class PassSaved(ember.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            ctx.save_for_backward(b)
+            return a * 1
+
+        @staticmethod
+        def backward(ctx, grad):
+            (b,) = ctx.saved_tensors
+            return b, None
+
+    a = ember.ones(3, requires_grad=True)
+    b = ember.full((3,), 5.0)
+    PassSaved.apply(a, b).sum().backward()
+    a.grad.add_(1)
+    assert b.tolist() == [5.0, 5.0, 5.0]
+
+
+def test_leaf_grad_never_aliases_the_callers_gradient():
+    x = ember.ones(2, requires_grad=True)
+    g = ember.tensor([1.0, 2.0])
+    (x * 1).backward(g)
+    x.grad.add_(1)
+    assert g.tolist() == [1.0, 2.0]
