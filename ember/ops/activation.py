@@ -20,6 +20,7 @@ import warnings
 import numpy as np
 
 from ..autograd.function import Function
+from ..autograd.grad_mode import STATE
 from .._tensor import Tensor
 from ._util import as_float_array, bind_methods, normalize_dim, xp_of
 from .elementwise import exp, sigmoid, tanh, where
@@ -449,16 +450,14 @@ class _Softmax(Function):
     @staticmethod
     def forward(ctx, a, dim=-1):
         ctx.dim = dim
-        xp = xp_of(a)
-        a = as_float_array(a)
+        if a.dtype.kind in "iub":
+            a = as_float_array(a)
         if a.ndim == 0:
-            out = xp.ones_like(a)
+            out = xp_of(a).ones_like(a)
         else:
-            shifted = a - xp.max(a, axis=dim, keepdims=True)
-            with np.errstate(invalid="ignore"):
-                e = xp.exp(shifted)
-                out = e / xp.sum(e, axis=dim, keepdims=True)
-        out = xp.asarray(out, dtype=a.dtype)
+            with np.errstate(invalid="ignore", over="ignore"):
+                out = xp_of(a).exp(a - a.max(axis=dim, keepdims=True))
+                out /= out.sum(axis=dim, keepdims=True)
         ctx.save_for_backward(out)
         return out
 
@@ -477,15 +476,24 @@ class _LogSoftmax(Function):
     @staticmethod
     def forward(ctx, a, dim=-1):
         ctx.dim = dim
-        xp = xp_of(a)
-        a = as_float_array(a)
+        if a.dtype.kind in "iub":
+            a = as_float_array(a)
         if a.ndim == 0:
-            out = xp.zeros_like(a)
+            out = xp_of(a).zeros_like(a)
+            ctx.softmax = None
         else:
-            shifted = a - xp.max(a, axis=dim, keepdims=True)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                out = shifted - xp.log(xp.sum(xp.exp(shifted), axis=dim, keepdims=True))
-        out = xp.asarray(out, dtype=a.dtype)
+            xp = xp_of(a)
+            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+                # Few passes and in-place work: fresh large arrays cost page faults.
+                m = a.max(axis=dim, keepdims=True)
+                e = a - m
+                xp.exp(e, out=e)
+                total = e.sum(axis=dim, keepdims=True)
+                out = a - (m + xp.log(total))
+                if ctx.needs_input_grad:
+                    # Kept so that a first-order backward needs no second exp (the costly part).
+                    e /= total
+                    ctx.softmax = e
         ctx.save_for_backward(out)
         return out
 
@@ -494,6 +502,12 @@ class _LogSoftmax(Function):
         (out,) = ctx.saved_tensors
         if out.dim() == 0:
             return grad * 0
+        if not STATE.enabled and ctx.softmax is not None:
+            # No graph wanted (create_graph=False): plain array math, one pass fewer.
+            g = grad._array
+            result = ctx.softmax * -g.sum(axis=ctx.dim, keepdims=True)
+            result += g
+            return Tensor._from_array(result.astype(g.dtype, copy=False))
         return grad - exp(out) * grad.sum(dim=ctx.dim, keepdim=True)
 
 

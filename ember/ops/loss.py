@@ -21,6 +21,7 @@ import warnings
 import numpy as np
 
 from ..autograd.function import Function
+from ..autograd.grad_mode import STATE
 from .._tensor import Tensor
 from ._util import shape_str, xp_of
 from .activation import abs_, log_softmax, logsigmoid, relu
@@ -173,13 +174,14 @@ def _class_index_layout(input: Tensor, target: Tensor, op: str):
                 f"got shape {shape_str(target.shape)}"
             )
         return input.shape[0], 0
-    if input.shape[0] != (target.shape[0] if target.dim() else -1):
+    in_shape, t_shape = input._array.shape, target._array.shape
+    if in_shape[0] != (t_shape[0] if t_shape else -1):
         raise ValueError(
-            f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-            f"({target.shape[0] if target.dim() else 0})."
+            f"Expected input batch_size ({in_shape[0]}) to match target batch_size "
+            f"({t_shape[0] if t_shape else 0})."
         )
-    expected = (input.shape[0],) + tuple(input.shape[2:])
-    if tuple(target.shape) != expected:
+    expected = (in_shape[0],) + in_shape[2:]
+    if t_shape != expected:
         raise RuntimeError(f"Expected target size {shape_str(expected)}, got {shape_str(target.shape)}")
     return input.shape[1], 1
 
@@ -205,24 +207,41 @@ class _NllLoss(Function):
     def forward(ctx, input, target=None, weight=None, ignore_index=-100, reduction="mean", class_dim=1):
         xp = xp_of(input)
         num_classes = input.shape[class_dim]
-        _check_class_targets(target, num_classes, ignore_index)
-        valid = target != ignore_index
-        safe_t = xp.where(valid, target, 0).astype(np.int64)
-        # Move the class axis last so a flat take picks one entry per sample.
-        moved = xp.moveaxis(input, class_dim, -1) if input.ndim > 1 else input
-        picked = xp.take_along_axis(moved, safe_t[..., None], axis=-1)[..., 0]
-        w = weight[safe_t] if weight is not None else xp.ones(safe_t.shape, input.dtype)
-        w = xp.where(valid, w, 0).astype(input.dtype)
-        losses = -picked * w
+        # Fast path: all targets are valid classes and ignore_index cannot match any of them.
+        in_range = target.size == 0 or (int(target.min()) >= 0 and int(target.max()) < num_classes)
+        if in_range and not 0 <= ignore_index < num_classes:
+            valid = None
+            safe_t = target
+        else:
+            _check_class_targets(target, num_classes, ignore_index)
+            valid = target != ignore_index
+            safe_t = xp.where(valid, target, 0)
+        if input.ndim == 2 and class_dim == 1:
+            rows = xp.arange(input.shape[0])
+            picked = input[rows, safe_t]
+        else:
+            # Move the class axis last so a take along it picks one entry per sample.
+            moved = xp.moveaxis(input, class_dim, -1) if input.ndim > 1 else input
+            picked = xp.take_along_axis(moved, safe_t[..., None], axis=-1)[..., 0]
+        if weight is not None:
+            w = weight[safe_t]
+            if valid is not None:
+                w = w * valid
+        elif valid is not None:
+            w = valid.astype(input.dtype)
+        else:
+            w = None  # every weight is 1
+        losses = -picked if w is None else -picked * w
         ctx.meta = (input.shape, class_dim, safe_t, w)
         ctx.divisor = None  # the mean divides by the total weight of the counted targets
         if reduction == "none":
             return xp.asarray(losses, dtype=input.dtype)
         if reduction == "sum":
             return xp.asarray(losses.sum(), dtype=input.dtype)
-        ctx.divisor = w.sum()
+        total_weight = w.sum() if w is not None else input.dtype.type(losses.size)
+        ctx.divisor = total_weight
         with np.errstate(invalid="ignore", divide="ignore"):
-            return xp.asarray(losses.sum() / ctx.divisor, dtype=input.dtype)
+            return xp.asarray(losses.sum() / total_weight, dtype=input.dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -230,19 +249,28 @@ class _NllLoss(Function):
         xp = xp_of(safe_t)
         dtype = grad._array.dtype
         # d loss_i / d input[i, t_i] = -w_i: a constant tensor, scaled by the incoming grad.
-        coef = xp.zeros(in_shape if len(in_shape) == 1 else _moved_shape(in_shape, class_dim), dtype)
-        xp.put_along_axis(coef, safe_t[..., None], (-w)[..., None].astype(dtype), axis=-1)
-        if len(in_shape) > 1:
-            coef = xp.moveaxis(coef, -1, class_dim)
+        neg_w = xp.asarray(-1.0, dtype) if w is None else (-w).astype(dtype)
         if ctx.divisor is not None:
             with np.errstate(invalid="ignore", divide="ignore"):
-                coef = coef / ctx.divisor
-        coef_t = Tensor._from_array(xp.ascontiguousarray(coef))
+                neg_w = neg_w / dtype.type(ctx.divisor)
+        if len(in_shape) == 2 and class_dim == 1:
+            coef = xp.zeros(in_shape, dtype)
+            coef[xp.arange(in_shape[0]), safe_t] = neg_w
+        else:
+            coef = xp.zeros(in_shape if len(in_shape) == 1 else _moved_shape(in_shape, class_dim), dtype)
+            xp.put_along_axis(coef, safe_t[..., None], xp.broadcast_to(neg_w, safe_t.shape)[..., None], axis=-1)
+            if len(in_shape) > 1:
+                coef = xp.ascontiguousarray(xp.moveaxis(coef, -1, class_dim))
+        if grad.dim() == 0 and not STATE.enabled:
+            # No graph wanted: scale the constant in place instead of recording a Mul.
+            coef *= grad._array
+            return Tensor._from_array(coef)
+        coef_t = Tensor._from_array(coef)
         if grad.dim() == 0:
-            return coef_t * grad, None, None
+            return coef_t * grad
         if len(in_shape) > 1:
             grad = grad.unsqueeze(class_dim)
-        return coef_t * grad, None, None
+        return coef_t * grad
 
 
 def _moved_shape(shape, class_dim):
