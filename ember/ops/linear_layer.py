@@ -35,7 +35,7 @@ class Linear(Function):
         out = x @ weight.T
         if bias is not None:
             out += bias
-        return xp_of(out).asarray(out)
+        return out if out.ndim else xp_of(out).asarray(out)
 
     @staticmethod
     def backward(ctx, grad):
@@ -67,24 +67,29 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         >>> F.linear(ember.tensor([[1.0, 2.0]]), ember.tensor([[1.0, 1.0]]), ember.tensor([0.5]))
         tensor([[3.5000]])
     """
-    x_shape, w_shape = input.shape, weight.shape
-    if weight.dim() != 2 or input.dim() == 0 or x_shape[-1] != w_shape[-1]:
-        rows = 1
-        for d in x_shape[:-1]:
-            rows *= d
-        mat1 = f"{rows}x{x_shape[-1]}" if input.dim() else "0-d"
-        mat2 = "x".join(str(d) for d in reversed(tuple(w_shape)))
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({mat1} and {mat2})")
-    if input._array.dtype != weight._array.dtype:
+    x_arr, w_arr = input._array, weight._array
+    x_shape, w_shape = x_arr.shape, w_arr.shape
+    if len(w_shape) != 2 or not x_shape or x_shape[-1] != w_shape[-1]:
+        _raise_shape_error(x_shape, w_shape)
+    if x_arr.dtype != w_arr.dtype:
         raise RuntimeError(
-            f"mat1 and mat2 must have the same dtype, but got {_type_name(input._array.dtype)} and "
-            f"{_type_name(weight._array.dtype)}"
+            f"mat1 and mat2 must have the same dtype, but got {_type_name(x_arr.dtype)} and "
+            f"{_type_name(w_arr.dtype)}"
         )
-    if bias is not None and tuple(bias.shape) not in ((w_shape[0],), (), (1,)):
+    if bias is not None and bias._array.shape not in ((w_shape[0],), (), (1,)):
         raise RuntimeError(
             f"linear: the bias of shape {tuple(bias.shape)} does not match out_features={w_shape[0]}"
         )
     return Linear.apply(input, weight, bias)
+
+
+def _raise_shape_error(x_shape, w_shape):
+    rows = 1
+    for d in x_shape[:-1]:
+        rows *= d
+    mat1 = f"{rows}x{x_shape[-1]}" if x_shape else "0-d"
+    mat2 = "x".join(str(d) for d in reversed(tuple(w_shape)))
+    raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({mat1} and {mat2})")
 
 
 class Bilinear(Function):
