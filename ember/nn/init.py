@@ -24,20 +24,20 @@ from ..random import resolve
 
 __all__ = [
     "calculate_gain",
-    "uniform_",
-    "normal_",
-    "trunc_normal_",
     "constant_",
-    "ones_",
-    "zeros_",
-    "eye_",
     "dirac_",
-    "xavier_uniform_",
-    "xavier_normal_",
-    "kaiming_uniform_",
+    "eye_",
     "kaiming_normal_",
+    "kaiming_uniform_",
+    "normal_",
+    "ones_",
     "orthogonal_",
     "sparse_",
+    "trunc_normal_",
+    "uniform_",
+    "xavier_normal_",
+    "xavier_uniform_",
+    "zeros_",
 ]
 
 
@@ -54,7 +54,7 @@ def _write(tensor: Tensor, values) -> Tensor:
 
 
 def _to_device(arr, values):
-    import cupy  # noqa: F401  (only reached for cuda tensors)
+    import cupy
 
     return cupy.asarray(np.asarray(values), dtype=arr.dtype)
 

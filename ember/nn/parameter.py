@@ -20,7 +20,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor
 
-__all__ = ["Parameter", "Buffer", "is_lazy"]
+__all__ = ["Buffer", "Parameter", "is_lazy"]
 
 
 class Parameter(Tensor):

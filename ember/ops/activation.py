@@ -19,49 +19,49 @@ import warnings
 
 import numpy as np
 
+from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
-from .._tensor import Tensor
 from ._util import as_float_array, bind_methods, normalize_dim, xp_of
 from .elementwise import exp, sigmoid, tanh, where
 from .inplace import apply_inplace
 
 __all__ = [
-    "relu",
-    "relu_",
-    "relu6",
-    "leaky_relu",
-    "leaky_relu_",
-    "elu",
-    "elu_",
-    "selu",
-    "selu_",
     "celu",
     "celu_",
+    "elu",
+    "elu_",
     "gelu",
-    "silu",
-    "mish",
-    "softplus",
-    "softsign",
-    "hardtanh",
-    "hardtanh_",
+    "glu",
+    "hardshrink",
     "hardsigmoid",
     "hardswish",
-    "logsigmoid",
-    "softmax",
+    "hardtanh",
+    "hardtanh_",
+    "leaky_relu",
+    "leaky_relu_",
     "log_softmax",
-    "softmin",
-    "threshold",
-    "threshold_",
-    "tanhshrink",
-    "softshrink",
-    "hardshrink",
+    "logsigmoid",
+    "mish",
     "prelu",
+    "relu",
+    "relu6",
+    "relu_",
     "rrelu",
     "rrelu_",
-    "glu",
+    "selu",
+    "selu_",
     "sigmoid",
+    "silu",
+    "softmax",
+    "softmin",
+    "softplus",
+    "softshrink",
+    "softsign",
     "tanh",
+    "tanhshrink",
+    "threshold",
+    "threshold_",
 ]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.function import Function
 from .._tensor import Tensor
+from ..autograd.function import Function
 from ._util import xp_of
 
 __all__ = ["ctc_loss"]
@@ -143,7 +143,7 @@ class _CtcLoss(Function):
         g = np.nan_to_num(g, nan=0.0) if zero_infinity else g
         dtype = grad._array.dtype
         g_t = Tensor._from_array(g.astype(dtype))
-        return g_t * grad.reshape(1, N, 1), None, None, None
+        return g_t * grad.reshape(1, N, 1)
 
 
 def _as_int_array(values, name: str) -> np.ndarray:

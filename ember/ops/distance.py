@@ -17,13 +17,13 @@ import math
 
 import numpy as np
 
-from ..autograd.function import Function
 from .._tensor import Tensor
+from ..autograd.function import Function
 from ._util import as_float_array, normalize_dims, xp_of
 from .activation import abs_
 from .elementwise import where
 
-__all__ = ["normalize", "cosine_similarity", "pairwise_distance", "pdist", "vector_norm"]
+__all__ = ["cosine_similarity", "normalize", "pairwise_distance", "pdist", "vector_norm"]
 
 
 def _expand_reduced(t: Tensor, in_shape, dims, keepdim: bool) -> Tensor:

@@ -17,18 +17,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.function import Function
 from .._tensor import Tensor
+from ..autograd.function import Function
 from ..random import resolve
 from ._util import xp_of
 from .inplace import apply_inplace
 
 __all__ = [
+    "alpha_dropout",
     "dropout",
     "dropout1d",
     "dropout2d",
     "dropout3d",
-    "alpha_dropout",
     "feature_alpha_dropout",
 ]
 

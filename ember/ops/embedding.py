@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
-from .._tensor import Tensor
 from ._util import shape_str, xp_of
 
 __all__ = ["embedding", "embedding_bag", "one_hot"]

@@ -16,7 +16,7 @@ from .._tensor import Tensor
 from ..autograd.function import Function
 from ._util import xp_of
 
-__all__ = ["linear", "bilinear"]
+__all__ = ["bilinear", "linear"]
 
 _TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int"}
 

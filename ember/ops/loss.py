@@ -20,33 +20,33 @@ import warnings
 
 import numpy as np
 
+from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
-from .._tensor import Tensor
 from ._util import shape_str, xp_of
 from .activation import abs_, log_softmax, logsigmoid, relu
 from .elementwise import exp, log, sqrt, where
 
 __all__ = [
-    "mse_loss",
-    "l1_loss",
-    "smooth_l1_loss",
-    "huber_loss",
-    "nll_loss",
-    "cross_entropy",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
-    "kl_div",
     "cosine_embedding_loss",
-    "margin_ranking_loss",
+    "cross_entropy",
+    "gaussian_nll_loss",
     "hinge_embedding_loss",
+    "huber_loss",
+    "kl_div",
+    "l1_loss",
+    "margin_ranking_loss",
+    "mse_loss",
+    "multi_margin_loss",
+    "multilabel_soft_margin_loss",
+    "nll_loss",
+    "poisson_nll_loss",
+    "smooth_l1_loss",
+    "soft_margin_loss",
     "triplet_margin_loss",
     "triplet_margin_with_distance_loss",
-    "soft_margin_loss",
-    "multilabel_soft_margin_loss",
-    "multi_margin_loss",
-    "poisson_nll_loss",
-    "gaussian_nll_loss",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")

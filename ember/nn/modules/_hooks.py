@@ -27,7 +27,7 @@ from ..._tensor import Tensor
 from ...autograd.function import Function
 from ...autograd.grad_mode import STATE
 
-__all__ = ["RemovableHandle", "BackwardHook"]
+__all__ = ["BackwardHook", "RemovableHandle"]
 
 
 class RemovableHandle:

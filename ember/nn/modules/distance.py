@@ -11,7 +11,7 @@ from __future__ import annotations
 from ...ops.distance import cosine_similarity, pairwise_distance
 from .module import Module
 
-__all__ = ["PairwiseDistance", "CosineSimilarity"]
+__all__ = ["CosineSimilarity", "PairwiseDistance"]
 
 
 class PairwiseDistance(Module):

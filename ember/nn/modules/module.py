@@ -39,8 +39,8 @@ from ._hooks import BackwardHook, RemovableHandle
 
 __all__ = [
     "Module",
-    "register_module_forward_pre_hook",
     "register_module_forward_hook",
+    "register_module_forward_pre_hook",
     "register_module_full_backward_hook",
     "register_module_full_backward_pre_hook",
 ]

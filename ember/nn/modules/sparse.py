@@ -117,7 +117,7 @@ class Embedding(Module):
         norm_type: float = 2.0,
         scale_grad_by_freq: bool = False,
         sparse: bool = False,
-    ) -> "Embedding":
+    ) -> Embedding:
         """An Embedding whose weight is ``embeddings`` (frozen unless ``freeze=False``).
 
         Example:
@@ -242,7 +242,7 @@ class EmbeddingBag(Module):
         sparse: bool = False,
         include_last_offset: bool = False,
         padding_idx: int | None = None,
-    ) -> "EmbeddingBag":
+    ) -> EmbeddingBag:
         """An EmbeddingBag whose weight is ``embeddings`` (frozen unless ``freeze=False``)."""
         if embeddings.dim() != 2:
             raise AssertionError("Embeddings parameter is expected to be 2-dimensional")

@@ -13,10 +13,10 @@ Example:
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
-from ...autograd.function import Function
 from ..._tensor import Tensor
+from ...autograd.function import Function
 from ...ops._util import xp_of
 
 __all__ = ["parameters_to_vector", "vector_to_parameters"]
