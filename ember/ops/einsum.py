@@ -23,7 +23,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.function import Function
-from ._select import type_name
+from ._select import accumulation_dtype, type_name
 
 __all__ = ["einsum"]
 
@@ -186,14 +186,7 @@ class Einsum(Function):
     def forward(ctx, *arrays, inputs=(), output=(), spare=()):
         ctx.save_for_backward(*arrays)
         ctx.inputs, ctx.output, ctx.spare = inputs, output, spare
-        if len(arrays) == 2:
-            out = _contract_pair(list(inputs[0]), list(inputs[1]), list(output), *arrays)
-            if out is not None:
-                return out
-        optimize = "greedy" if len(arrays) > 1 else False
-        out = np.asarray(np.einsum(_equation(inputs, output), *arrays, optimize=optimize))
-        # With one operand NumPy may return a view of it ('ij->ji', 'ii->i'); results own their memory.
-        return out.copy() if len(arrays) == 1 else out
+        return _einsum_arrays(arrays, inputs, output)
 
     @staticmethod
     def backward(ctx, grad):
@@ -202,6 +195,20 @@ class Einsum(Function):
             _operand_grad(i, operands, ctx.inputs, ctx.output, ctx.spare, grad) if need else None
             for i, need in enumerate(ctx.needs_input_grad)
         )
+
+
+def _einsum_arrays(arrays, inputs, output):
+    half = accumulation_dtype(arrays[0])
+    if half is not None:  # half types: compute in float32, round once at the end
+        return _einsum_arrays([a.astype(half) for a in arrays], inputs, output).astype(arrays[0].dtype)
+    if len(arrays) == 2:
+        out = _contract_pair(list(inputs[0]), list(inputs[1]), list(output), *arrays)
+        if out is not None:
+            return out
+    optimize = "greedy" if len(arrays) > 1 else False
+    out = np.asarray(np.einsum(_equation(inputs, output), *arrays, optimize=optimize))
+    # With one operand NumPy may return a view of it ('ij->ji', 'ii->i'); results own their memory.
+    return out.copy() if len(arrays) == 1 else out
 
 
 def _sum_private_letters(term, arr, other, out):

@@ -144,25 +144,22 @@ class MaxDim(Function):
     def forward(cls, ctx, a, dim=0, keepdim=False):
         ctx.dim, ctx.keepdim, ctx.in_shape = dim, keepdim, a.shape
         if a.ndim == 0:
-            index = np.zeros((), np.int64)
-            ctx.save_for_backward(index)
-            return a.copy(), index
-        index = cls._np_arg(a, axis=dim, keepdims=True)
+            return a.copy(), np.zeros((), np.int64)
+        index = cls._np_arg(a, axis=dim, keepdims=True).astype(np.int64, copy=False)
         values = np.take_along_axis(a, index, axis=dim)
-        ctx.save_for_backward(index)
         if not keepdim:
-            values, index_out = values.squeeze(dim), index.squeeze(dim)
-        else:
-            index_out = index
-        return values, index_out.astype(np.int64, copy=False)
+            values, index = values.squeeze(dim), index.squeeze(dim)
+        # Saving the returned indices themselves lets autograd notice in-place changes to them.
+        ctx.save_for_backward(index)
+        return values, index
 
     @staticmethod
     def backward(ctx, grad, grad_indices=None):
-        (index,) = ctx.saved_tensors
         if not ctx.in_shape:
             return grad
+        (index,) = ctx.saved_tensors
         if not ctx.keepdim:
-            grad = grad.unsqueeze(ctx.dim)
+            grad, index = grad.unsqueeze(ctx.dim), index.unsqueeze(ctx.dim)
         return put_along_dim(grad, index, ctx.dim, ctx.in_shape)
 
 

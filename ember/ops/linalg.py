@@ -18,7 +18,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.function import Function
-from ._select import c_type_name, type_name
+from ._select import accumulation_dtype, c_type_name, type_name
 from ._util import bind_methods, promote_arrays, shape_str, xp_of
 from .inplace import copy_into_out, inplace_method
 
@@ -91,6 +91,9 @@ def _check_matmul(a_shape, b_shape, op: str = "matmul") -> None:
 
 def _matmul_arrays(a, b):
     """``a @ b``; a stack of matrices times one matrix becomes a single 2-D BLAS call."""
+    half = accumulation_dtype(a)
+    if half is not None:  # no BLAS for half types: multiply in float32, round once at the end
+        return _matmul_arrays(a.astype(half), b.astype(half)).astype(a.dtype)
     if b.ndim == 2 and a.ndim > 2 and a.flags.c_contiguous:
         return (a.reshape(-1, a.shape[-1]) @ b).reshape(a.shape[:-1] + (b.shape[-1],))
     xp = xp_of(a, b)
@@ -516,7 +519,7 @@ class Addbmm(Function):
         m = b.shape[2]
         # sum_i a[i] @ b[i] == [a[0] a[1] ...] @ [b[0]; b[1]; ...]
         wide = a.transpose(1, 0, 2).reshape(n, batch * k)
-        return _scaled_sum(wide @ b.reshape(batch * k, m), input, beta, alpha)
+        return _scaled_sum(_matmul_arrays(wide, b.reshape(batch * k, m)), input, beta, alpha)
 
     @staticmethod
     def backward(ctx, grad):

@@ -88,11 +88,31 @@ def _eye_like(n: int, t: Tensor) -> Tensor:
     return constant(np.eye(n, dtype=t._array.dtype))
 
 
+# The LAPACK routine torch names when refusing half-precision input.
+_KERNELS = {
+    "linalg.det": "lu_cpu",
+    "linalg.slogdet": "lu_cpu",
+    "linalg.solve": "lu_cpu",
+    "linalg.cholesky": "cholesky_cpu",
+    "linalg.cholesky_ex": "cholesky_cpu",
+    "linalg.qr": "geqrf_cpu",
+    "linalg.svd": "linalg_svd_cpu",
+    "linalg.svdvals": "linalg_svd_cpu",
+    "linalg.pinv": "linalg_svd_cpu",
+    "linalg.eigh": "linalg_eigh_cpu",
+    "linalg.eigvalsh": "linalg_eigh_cpu",
+}
+
+
 def _check_matrix_input(a, op: str, square: bool = True) -> None:
     if a.dtype.kind not in "fV":
         raise RuntimeError(
             f"{op}: Expected a floating point or complex tensor as input. Got {type_name(a.dtype)}"
         )
+    if a.dtype.itemsize < 4:  # LAPACK has no half precision
+        if op in _KERNELS:
+            raise NotImplementedError(f"\"{_KERNELS[op]}\" not implemented for '{type_name(a.dtype)}'")
+        raise RuntimeError(f"{op}: Low precision dtypes not supported. Got {type_name(a.dtype)}")
     if a.ndim < 2:
         raise RuntimeError(f"{op}: The input tensor A must have at least 2 dimensions.")
     if square and a.shape[-1] != a.shape[-2]:

@@ -66,21 +66,22 @@ class SelectAlongDim(Function):
     @staticmethod
     def forward(ctx, a, indices=None, dim=0, keepdim=True):
         ctx.dim, ctx.keepdim, ctx.in_shape = dim, keepdim, a.shape
-        ctx.save_for_backward(indices)
         if a.ndim == 0:
             return a.copy(), np.zeros((), np.int64)
         values = np.take_along_axis(a, indices, axis=dim)
-        if keepdim:
-            return values, indices
-        return values.squeeze(dim), indices.squeeze(dim)
+        if not keepdim:
+            values, indices = values.squeeze(dim), indices.squeeze(dim)
+        # Saving the returned indices themselves lets autograd notice in-place changes to them.
+        ctx.save_for_backward(indices)
+        return values, indices
 
     @staticmethod
     def backward(ctx, grad, grad_indices=None):
-        (indices,) = ctx.saved_tensors
         if not ctx.in_shape:
             return grad
+        (indices,) = ctx.saved_tensors
         if not ctx.keepdim:
-            grad = grad.unsqueeze(ctx.dim)
+            grad, indices = grad.unsqueeze(ctx.dim), indices.unsqueeze(ctx.dim)
         return put_along_dim(grad, indices, ctx.dim, ctx.in_shape)
 
 

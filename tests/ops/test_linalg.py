@@ -461,6 +461,21 @@ def test_integer_inputs_are_rejected():
         check_error(fn, [np.eye(3, dtype=np.int64)], RuntimeError, f"{op}: Expected a floating point or complex tensor as input. Got Long")
 
 
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: m.linalg.inv(x),
+        lambda m, x: m.linalg.det(x),
+        lambda m, x: m.linalg.svd(x),
+        lambda m, x: m.linalg.cholesky(x),
+        lambda m, x: m.linalg.eigh(x),
+        lambda m, x: m.linalg.qr(x),
+    ],
+)
+def test_half_precision_matrix_functions_are_refused(fn):
+    check_error(fn, [np.eye(2, dtype=np.float16)], None, "Half")
+
+
 def test_qr_backward_errors_like_torch():
     x = ember.randn(3, 2, dtype=ember.float64, requires_grad=True)
     with pytest.raises(RuntimeError, match="not computed when mode='r'"):

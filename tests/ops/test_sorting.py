@@ -172,3 +172,13 @@ def test_gradcheck(fn):
 )
 def test_errors(fn, exc, match):
     check_error(fn, [distinct((4, 5))], exc, match)
+
+
+@pytest.mark.parametrize("op", [lambda t: t.max(1), lambda t: t.sort(1), lambda t: t.topk(1, dim=1), lambda t: t.median(1)])
+def test_changing_returned_indices_in_place_is_caught_at_backward(op):
+    for m in (ember, torch):
+        x = m.tensor(distinct((2, 3)), requires_grad=True)
+        values, indices = op(x)
+        indices.add_(0)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            values.sum().backward()
