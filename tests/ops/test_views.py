@@ -18,11 +18,13 @@ def _pair(shape=(2, 3, 4), requires_grad=False, seed=0):
 
 def _layout(out, base):
     """What a view op promises about its result, comparable across libraries."""
+    shares = out.untyped_storage().data_ptr() == base.untyped_storage().data_ptr()
     return {
         "same_object": out is base,
+        "data_ptr_offset": out.data_ptr() - base.data_ptr() if shares else None,
         "is_view_of_base": out._base is base,
         "has_base": out._base is not None,
-        "shares_memory": out.untyped_storage().data_ptr() == base.untyped_storage().data_ptr(),
+        "shares_memory": shares,
         "storage_offset": out.storage_offset(),
         "stride": tuple(out.stride()),
         "contiguous": out.is_contiguous(),
