@@ -22,12 +22,12 @@ import numpy as np
 __all__ = [
     "Generator",
     "default_generator",
+    "fork_rng",
+    "get_rng_state",
+    "initial_seed",
     "manual_seed",
     "seed",
-    "initial_seed",
-    "get_rng_state",
     "set_rng_state",
-    "fork_rng",
 ]
 
 _MASK64 = (1 << 64) - 1
@@ -44,14 +44,19 @@ class Generator:
     """
 
     def __init__(self, device="cpu"):
-        self.device = device
+        from ._device import device as _device
+
+        self.device = _device(device)
         self._initial_seed = 67280421310721  # torch's default seed
         self._np = np.random.Generator(np.random.PCG64(self._initial_seed))
 
-    def manual_seed(self, seed: int) -> "Generator":
+    def manual_seed(self, seed: int) -> Generator:
+        """Reseed; returns the generator.  Negative seeds wrap to 64 bits, as in torch."""
+        if isinstance(seed, float) or not hasattr(seed, "__index__"):
+            raise RuntimeError(f"manual_seed expected a long, but got {type(seed).__name__}")
         seed = int(seed)
         if not -(1 << 63) <= seed < (1 << 64):
-            raise RuntimeError(f"Overflow when unpacking long long: seed {seed} is out of range")
+            raise ValueError("Overflow when unpacking long long")
         seed &= _MASK64
         self._initial_seed = seed
         self._np = np.random.Generator(np.random.PCG64(seed))
@@ -84,14 +89,22 @@ class Generator:
         )
         return Tensor._from_array(np.frombuffer(payload, dtype=np.uint8).copy())
 
-    def set_state(self, new_state) -> "Generator":
-        data = bytes(np.asarray(new_state.__array__() if hasattr(new_state, "__array__") else new_state, dtype=np.uint8))
+    def set_state(self, new_state) -> Generator:
+        """Restore a state from ``get_state`` (a uint8 tensor)."""
+        from ._tensor import Tensor
+
+        if isinstance(new_state, Tensor):
+            if new_state._array.dtype != np.uint8:
+                raise TypeError("RNG state must be a torch.ByteTensor")
+            data = bytes(np.ascontiguousarray(new_state.__array__()))
+        else:
+            data = bytes(np.asarray(new_state, dtype=np.uint8))
         try:
             s_lo, s_hi, i_lo, i_hi, has, uint, initial = struct.unpack("<QQQQBIQ", data)
         except struct.error:
             raise RuntimeError(
-                f"Generator.set_state: expected a state of {struct.calcsize('<QQQQBIQ')} bytes "
-                f"(from get_state), got {len(data)}"
+                f"Expected an RNG state of size {struct.calcsize('<QQQQBIQ')} (from get_state) but found "
+                f"the input RNG state size to be {len(data)}"
             ) from None
         bitgen = np.random.PCG64()
         bitgen.state = {
