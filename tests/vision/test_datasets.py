@@ -59,6 +59,7 @@ def test_digits_samples_and_transforms():
     assert "Split: Train" in repr(ds) and ds.classes[7] == "7"
 
 
+@pytest.mark.timeout(60)
 def test_digits_work_in_a_dataloader_with_workers():
     ds = datasets.Digits(train=False, transform=T.ToTensor())
     batches = list(DataLoader(ds, batch_size=100, num_workers=2))
