@@ -170,6 +170,33 @@ from .ops.distance import cosine_similarity, pairwise_distance, pdist  # noqa: F
 from .ops.dropout import alpha_dropout, dropout, feature_alpha_dropout  # noqa: F401
 from .ops.embedding import embedding_from_weight as embedding  # noqa: F401
 from .ops.linear_layer import bilinear  # noqa: F401
+from .ops.conv import (  # noqa: F401
+    conv1d,
+    conv2d,
+    conv3d,
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose3d,
+    convolution,
+)
+from .ops.normalization import (  # noqa: F401
+    aten_batch_norm as batch_norm,
+    aten_group_norm as group_norm,
+    aten_instance_norm as instance_norm,
+    aten_layer_norm as layer_norm,
+    native_batch_norm,
+    native_layer_norm,
+)
+from .ops.pooling import (  # noqa: F401
+    adaptive_avg_pool1d,
+    aten_adaptive_max_pool1d as adaptive_max_pool1d,
+    avg_pool1d,
+    max_pool1d,
+    max_pool1d_with_indices,
+    max_pool2d,
+    max_pool3d,
+)
+from .ops.resample import constant_pad_nd, pixel_shuffle, pixel_unshuffle  # noqa: F401
 
 __version__ = "0.1.0"
 
