@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from .._tensor import Tensor
 from ..autograd.function import Function
+from ..autograd.grad_mode import STATE
 from ._util import xp_of
 
 __all__ = ["bilinear", "linear"]
@@ -41,13 +42,21 @@ class Linear(Function):
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad
+        out_features, in_features = weight.shape
+        rows = 1
+        for d in x.shape[:-1]:
+            rows *= d
+        if not STATE.enabled:
+            # No graph wanted (create_graph=False): three BLAS-level array ops, no nodes.
+            g, xa, wa = grad._array, x._array, weight._array
+            g2 = g.reshape(rows, out_features)
+            grad_x = Tensor._from_array(g @ wa) if need_x else None
+            grad_w = Tensor._from_array(g2.T @ xa.reshape(rows, in_features)) if need_w else None
+            grad_b = Tensor._from_array(g2.sum(axis=0)) if need_b else None
+            return grad_x, grad_w, grad_b
         grad_x = grad.matmul(weight) if need_x else None
         grad_w = None
         if need_w:
-            out_features, in_features = weight.shape
-            rows = 1
-            for d in x.shape[:-1]:
-                rows *= d
             grad_w = grad.reshape(rows, out_features).t().matmul(x.reshape(rows, in_features))
         # The engine sums the bias gradient over the leading dims.
         return grad_x, grad_w, (grad if need_b else None)
