@@ -1,16 +1,29 @@
-"""Tensor printing that matches torch's layout: ``tensor([1.5000, 2.0000])``.
+"""Tensor printing that matches torch's ``repr`` character for character.
 
-Rules (torch's defaults): 4 digits after the point; floats that are all integral
-print as ``1.``; scientific notation when the largest and smallest magnitudes differ
-by more than 1000x, or lie beyond 1e8 or below 1e-4; more than 1000 elements are
-summarized with ``...``, showing 3 items at each edge.
+The rules (torch's defaults): 4 digits after the point; when every finite non-zero
+value is integral the values print as ``1.``; scientific notation when the largest and
+smallest finite non-zero magnitudes differ by more than 1000x, or the largest exceeds
+1e8, or (non-integral values) the smallest is below 1e-4.  All elements share one
+width, computed from the finite non-zero values only.  Tensors of more than 1000
+elements are summarized with ``...``, keeping 3 items at each edge of every dim, and
+rows wrap at 80 columns.  Suffixes follow: ``device=``, ``size=`` (empty tensors),
+``dtype=`` (other than the default float, int64 and bool), then ``grad_fn=<...>`` or
+``requires_grad=True``.
+
+Example:
+    >>> import ember
+    >>> ember.tensor([1.0, 2.5, 1e-5])
+    tensor([1.0000e+00, 2.5000e+00, 1.0000e-05])
 """
 
 from __future__ import annotations
 
+import contextlib
+import math
+
 import numpy as np
 
-__all__ = ["format_tensor", "set_printoptions"]
+__all__ = ["format_tensor", "get_printoptions", "printoptions", "set_printoptions"]
 
 
 class _Options:
@@ -23,133 +36,198 @@ class _Options:
 
 OPTIONS = _Options()
 
+_PROFILES = {
+    "default": {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80},
+    "short": {"precision": 2, "threshold": 1000, "edgeitems": 2, "linewidth": 80},
+    "full": {"precision": 4, "threshold": math.inf, "edgeitems": 3, "linewidth": 80},
+}
+
 
 def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None) -> None:
-    """Change how tensors print (same arguments as torch.set_printoptions)."""
-    if profile == "default":
-        OPTIONS.precision, OPTIONS.threshold, OPTIONS.edgeitems, OPTIONS.linewidth = 4, 1000, 3, 80
-    elif profile == "short":
-        OPTIONS.precision, OPTIONS.threshold, OPTIONS.edgeitems, OPTIONS.linewidth = 2, 1000, 2, 80
-    elif profile == "full":
-        OPTIONS.precision, OPTIONS.threshold, OPTIONS.edgeitems, OPTIONS.linewidth = 4, float("inf"), 3, 80
+    """Change how tensors print (same arguments and meaning as torch.set_printoptions).
+
+    Example:
+        >>> import ember
+        >>> ember.set_printoptions(precision=2); ember.tensor([1.2345])
+        tensor([1.23])
+        >>> ember.set_printoptions(profile="default")
+    """
+    if profile is not None:
+        for name, value in _PROFILES[profile].items():
+            setattr(OPTIONS, name, value)
     for name, value in (("precision", precision), ("threshold", threshold), ("edgeitems", edgeitems), ("linewidth", linewidth)):
         if value is not None:
             setattr(OPTIONS, name, value)
-    OPTIONS.sci_mode = sci_mode
+    OPTIONS.sci_mode = sci_mode  # torch resets it on every call, too
+
+
+def get_printoptions() -> dict:
+    """The current print options as a dict (for ``set_printoptions(**options)``)."""
+    return {
+        "precision": OPTIONS.precision,
+        "threshold": OPTIONS.threshold,
+        "edgeitems": OPTIONS.edgeitems,
+        "linewidth": OPTIONS.linewidth,
+        "sci_mode": OPTIONS.sci_mode,
+    }
+
+
+@contextlib.contextmanager
+def printoptions(**kwargs):
+    """Temporarily change the print options (restored on exit)."""
+    saved = get_printoptions()
+    set_printoptions(**kwargs)
+    try:
+        yield
+    finally:
+        set_printoptions(**saved)
 
 
 class _Formatter:
-    """Formats every element of one tensor to a common width."""
+    """Formats every element of one tensor to a common width (torch's algorithm)."""
 
-    def __init__(self, arr: np.ndarray):
-        self.kind = arr.dtype.kind
+    def __init__(self, values: np.ndarray):
+        self.floating = values.dtype.kind == "f"
         self.int_mode = True
         self.sci_mode = False
         self.max_width = 1
-        if self.kind == "b":
-            self.max_width = max((len(str(bool(v))) for v in arr.ravel()), default=1)
+        flat = values.ravel()
+        if not self.floating:
+            for v in flat.tolist():
+                self.max_width = max(self.max_width, len(str(v)))
             return
-        if self.kind in "iu":
-            self.max_width = max((len(str(int(v))) for v in arr.ravel()), default=1)
-            return
-        values = arr.astype(np.float64).ravel()
-        finite = values[np.isfinite(values)]
-        nonzero = np.abs(finite[finite != 0])
-        if values.size == 0:
-            return
-        self.int_mode = bool(np.all(np.ceil(finite) == finite)) if finite.size else True
-        if nonzero.size:
-            lo, hi = nonzero.min(), nonzero.max()
-            if self.int_mode:
-                self.sci_mode = hi > 1e8
-            else:
-                self.sci_mode = hi / lo > 1000.0 or hi > 1e8 or lo < 1e-4
+        finite = flat[np.isfinite(flat) & (flat != 0)]
+        if finite.size == 0:
+            return  # nothing to measure: torch keeps the defaults (and ignores sci_mode)
+        magnitudes = np.abs(finite.astype(np.float64))
+        low, high = float(magnitudes.min()), float(magnitudes.max())
+        self.int_mode = bool(np.all(finite == np.ceil(finite)))
+        if self.int_mode:
+            self.sci_mode = high / low > 1000.0 or high > 1.0e8
+        else:
+            self.sci_mode = high / low > 1000.0 or high > 1.0e8 or low < 1.0e-4
         if OPTIONS.sci_mode is not None:
             self.sci_mode = OPTIONS.sci_mode
-        self.max_width = max((len(self._raw(v)) for v in values), default=1)
-
-    def _raw(self, v) -> str:
-        if self.kind == "b":
-            return str(bool(v))
-        if self.kind in "iu":
-            return str(int(v))
-        v = float(v)
-        if not np.isfinite(v):
-            return "nan" if np.isnan(v) else ("inf" if v > 0 else "-inf")
+        # the width comes from the notation finally used
         p = OPTIONS.precision
+        items = finite.tolist()
         if self.sci_mode:
-            return f"{v:.{p}e}"
-        if self.int_mode:
-            return f"{v:.0f}."
-        return f"{v:.{p}f}"
+            widths = (len(f"{v:.{p}e}") for v in items)
+        elif self.int_mode:
+            widths = (len(f"{v:.0f}") + 1 for v in items)  # + 1 for the trailing "."
+        else:
+            widths = (len(f"{v:.{p}f}") for v in items)
+        self.max_width = max(self.max_width, *widths)
 
-    def format(self, v) -> str:
-        return self._raw(v).rjust(self.max_width)
+    def format(self, value) -> str:
+        if self.floating:
+            p = OPTIONS.precision
+            if self.sci_mode:
+                text = f"{value:{self.max_width}.{p}e}"
+            elif self.int_mode:
+                text = f"{value:.0f}"
+                if not (math.isinf(value) or math.isnan(value)):
+                    text += "."
+            else:
+                text = f"{value:.{p}f}"
+        else:
+            text = f"{value}"
+        return (self.max_width - len(text)) * " " + text
 
 
-def _summarized(arr: np.ndarray, edge: int) -> np.ndarray:
-    """The elements that are shown when summarizing (for computing widths)."""
-    if arr.ndim == 0:
-        return arr.reshape(1)
-    if arr.shape[0] > 2 * edge:
-        parts = [arr[:edge], arr[-edge:]]
-    else:
-        parts = [arr]
-    return np.concatenate([_summarized(p[i], edge).ravel() for p in parts for i in range(p.shape[0])]) if arr.ndim > 1 else np.concatenate([p.ravel() for p in parts])
-
-
-def _format_block(arr, fmt: _Formatter, indent: int, summarize: bool) -> str:
+def _summarized(arr: np.ndarray) -> np.ndarray:
+    """The elements shown when summarizing (what the widths are computed from)."""
     edge = OPTIONS.edgeitems
+    if arr.ndim == 0:
+        return arr
+    if arr.ndim == 1:
+        return np.concatenate([arr[:edge], arr[-edge:]]) if arr.shape[0] > 2 * edge else arr
+    if not edge:
+        return np.empty((0,) * arr.ndim, arr.dtype)
+    rows = range(arr.shape[0])
+    if arr.shape[0] > 2 * edge:
+        rows = [*range(edge), *range(arr.shape[0] - edge, arr.shape[0])]
+    return np.stack([_summarized(arr[i]) for i in rows])
+
+
+def _vector(arr: np.ndarray, indent: int, summarize: bool, fmt: _Formatter) -> str:
+    edge = OPTIONS.edgeitems
+    per_line = max(1, math.floor((OPTIONS.linewidth - indent) / (fmt.max_width + 2)))
+    if summarize and not edge:
+        items = ["..."]
+    elif summarize and arr.shape[0] > 2 * edge:
+        items = [fmt.format(v) for v in arr[:edge].tolist()] + [" ..."] + [fmt.format(v) for v in arr[-edge:].tolist()]
+    else:
+        items = [fmt.format(v) for v in arr.tolist()]
+    lines = [", ".join(items[i : i + per_line]) for i in range(0, len(items), per_line)]
+    return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+
+
+def _block(arr: np.ndarray, indent: int, summarize: bool, fmt: _Formatter) -> str:
     if arr.ndim == 0:
         return fmt.format(arr.item())
     if arr.ndim == 1:
-        n = arr.shape[0]
-        if summarize and n > 2 * edge:
-            items = [fmt.format(v) for v in arr[:edge]] + ["..."] + [fmt.format(v) for v in arr[-edge:]]
-        else:
-            items = [fmt.format(v) for v in arr]
-        # wrap lines at the line width, as torch does
-        per_line = max(1, (OPTIONS.linewidth - indent) // (fmt.max_width + 2))
-        lines = [", ".join(items[i : i + per_line]) for i in range(0, len(items), per_line)]
-        return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+        return _vector(arr, indent, summarize, fmt)
+    edge = OPTIONS.edgeitems
     n = arr.shape[0]
     if summarize and n > 2 * edge:
-        rows = [_format_block(arr[i], fmt, indent + 1, summarize) for i in range(edge)]
-        rows += ["..."]
-        rows += [_format_block(arr[i], fmt, indent + 1, summarize) for i in range(n - edge, n)]
+        parts = [_block(arr[i], indent + 1, summarize, fmt) for i in range(edge)]
+        parts.append("...")
+        parts += [_block(arr[i], indent + 1, summarize, fmt) for i in range(n - edge, n)]
     else:
-        rows = [_format_block(arr[i], fmt, indent + 1, summarize) for i in range(n)]
-    sep = "," + "\n" * (arr.ndim - 1) + " " * (indent + 1)
-    return "[" + sep.join(rows) + "]"
+        parts = [_block(arr[i], indent + 1, summarize, fmt) for i in range(n)]
+    return "[" + ("," + "\n" * (arr.ndim - 1) + " " * (indent + 1)).join(parts) + "]"
+
+
+def _add_suffixes(text: str, suffixes: list, indent: int) -> str:
+    """Append ``, suffix`` items, starting a new line where one would pass the width."""
+    pieces = [text]
+    last_line_len = len(text) - text.rfind("\n") + 1  # torch's count, including its quirk
+    for suffix in suffixes:
+        if last_line_len + len(suffix) + 2 > OPTIONS.linewidth:
+            pieces.append(",\n" + " " * indent + suffix)
+            last_line_len = indent + len(suffix)
+        else:
+            pieces.append(", " + suffix)
+            last_line_len += len(suffix) + 2
+    pieces.append(")")
+    return "".join(pieces)
+
+
+def _host_values(t) -> np.ndarray:
+    arr = np.asarray(t.__array__())
+    if arr.dtype.kind == "V" or arr.dtype == np.float16:  # torch prints half types via float32
+        arr = arr.astype(np.float32)
+    elif arr.dtype.kind == "f" and arr.dtype not in (np.float32, np.float64):
+        arr = arr.astype(np.float32)  # ml_dtypes' bfloat16 reports kind "f"
+    return arr
 
 
 def format_tensor(t) -> str:
+    """``repr(t)`` exactly as torch writes it."""
     from . import _dtype
-    from .autograd.grad_mode import STATE
 
-    arr = np.asarray(t.__array__())
-    if arr.dtype.kind == "V":
-        arr = arr.astype(np.float32)
-    summarize = arr.size > OPTIONS.threshold
     prefix = "tensor("
-    if arr.size == 0:
-        body = "[]"
-    else:
-        shown = _summarized(arr, OPTIONS.edgeitems) if summarize else arr
-        fmt = _Formatter(np.asarray(shown))
-        body = _format_block(arr, fmt, len(prefix), summarize)
+    indent = len(prefix)
     suffixes = []
     if t.device.type != "cpu":
         suffixes.append(f"device='{t.device}'")
-    if arr.size == 0 and arr.ndim != 1:
-        suffixes.append(f"size={tuple(arr.shape)}")
-    d = t.dtype
-    default_like = d in (_dtype.get_default_dtype(), _dtype.int64, _dtype.bool)
-    if not default_like:
-        suffixes.append(f"dtype={d}")
+    dt = t.dtype
+    if t.numel() == 0:
+        if t.dim() != 1:
+            suffixes.append(f"size={tuple(t.shape)}")
+        if dt is not _dtype.get_default_dtype():
+            suffixes.append(f"dtype={dt}")
+        body = "[]"
+    else:
+        if dt not in (_dtype.get_default_dtype(), _dtype.int64, _dtype.bool):
+            suffixes.append(f"dtype={dt}")
+        arr = _host_values(t)
+        summarize = arr.size > OPTIONS.threshold
+        fmt = _Formatter(_summarized(arr) if summarize else arr)
+        body = _block(arr, indent, summarize, fmt)
     if t.grad_fn is not None:
-        suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
-    elif t._requires_grad:
+        suffixes.append(f"grad_fn=<{type(t.grad_fn).__name__}>")
+    elif t.requires_grad:
         suffixes.append("requires_grad=True")
-    del STATE
-    return prefix + body + "".join(", " + s for s in suffixes) + ")"
+    return _add_suffixes(prefix + body, suffixes, indent)
