@@ -493,12 +493,11 @@ class _LogSoftmax(Function):
         else:
             xp = xp_of(a)
             with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-                # Few passes and in-place work: fresh large arrays cost page faults.
-                m = a.max(axis=dim, keepdims=True)
-                e = a - m
-                xp.exp(e, out=e)
+                # (a - max) - log(sum): subtracting in this order keeps float32 precision.
+                out = a - a.max(axis=dim, keepdims=True)
+                e = xp.exp(out)
                 total = e.sum(axis=dim, keepdims=True)
-                out = a - (m + xp.log(total))
+                out -= xp.log(total)
                 if ctx.needs_input_grad:
                     # Kept so that a first-order backward needs no second exp (the costly part).
                     e /= total
