@@ -537,3 +537,23 @@ def test_module_call_without_hooks_is_forward():
             return a + b
 
     assert Add()(ember.ones(1), b=2).tolist() == [3.0]
+
+
+def test_load_state_dict_accepts_a_torch_state_dict():
+    t, e = build(torch), build(ember)
+    e.load_state_dict(t.state_dict())
+    for (k, vt), ve in zip(t.state_dict().items(), e.state_dict().values()):
+        assert_same(ve, vt, what=k)
+
+
+def test_global_full_backward_hook():
+    from ember.nn.modules import module as module_mod
+
+    seen = []
+    h = module_mod.register_module_full_backward_hook(lambda mod, gi, go: seen.append(type(mod).__name__))
+    try:
+        lin = ember.nn.Linear(2, 2)
+        lin(ember.ones(1, 2, requires_grad=True)).sum().backward()
+    finally:
+        h.remove()
+    assert seen == ["Linear"]
