@@ -240,11 +240,43 @@ def _check_mask_shape(mask_shape, shape, in_dim) -> None:
 def add_at(target, key, values) -> None:
     """``target[key] += values`` with repeated indices accumulated (NumPy or CuPy)."""
     if isinstance(target, np.ndarray):
-        np.add.at(target, key, values)
+        if isinstance(key, np.ndarray):
+            key = (key,)
+        if _rows_key(target, key):
+            _add_rows(target, key[0], values)
+        else:
+            np.add.at(target, key, values)
     else:  # pragma: no cover - needs CuPy
         import cupyx
 
         cupyx.scatter_add(target, key, values)
+
+
+def _rows_key(target, key) -> bool:
+    """True for ``(int array, :, :, ...)`` keys into a contiguous tensor of 2+ dims."""
+    if not isinstance(key, tuple) or not key or target.ndim < 2 or not target.flags.c_contiguous:
+        return False
+    first = key[0]
+    if not (isinstance(first, np.ndarray) and first.dtype.kind in "iu"):
+        return False
+    return all(isinstance(k, slice) and k == slice(None) for k in key[1:])
+
+
+def _add_rows(target, index, values) -> None:
+    """``target[index] += values`` for whole rows, repeats summed.
+
+    ``np.add.at`` loops over rows slowly; on flat element indices it takes its fast
+    1-D path instead (several times faster for embedding-like gradients).
+    """
+    row_shape = target.shape[1:]
+    row = int(np.prod(row_shape))
+    values = np.broadcast_to(values, index.shape + row_shape).reshape(-1)
+    index = index.reshape(-1)
+    if index.size == 0 or row == 0:
+        return
+    index = np.where(index < 0, index + target.shape[0], index)
+    flat = (index[:, None] * row + np.arange(row)).reshape(-1)
+    np.add.at(target.reshape(-1), flat, values)
 
 
 # ---------------------------------------------------------------- x[key] (reading)

@@ -569,3 +569,16 @@ def test_nonzero_and_argwhere_match_torch():
     check(lambda m, x: m.nonzero(x), inputs=[np.zeros((0, 3), np.float32)])
     check(lambda m, x: m.where(x), inputs=[x])
 
+
+
+def test_row_accumulation_fast_path_matches_add_at():
+    rng = np.random.default_rng(0)
+    idx = rng.integers(-50, 50, (40, 3))
+    grad = rng.standard_normal((40, 3, 7))
+    w = ember.zeros(50, 7, dtype=ember.float64, requires_grad=True)
+    w[ember.tensor(idx)].backward(ember.tensor(grad))
+    expected = np.zeros((50, 7))
+    np.add.at(expected, idx, grad)
+    np.testing.assert_allclose(w.grad.numpy(), expected, rtol=1e-12, atol=1e-12)
+    check(lambda m, x: x[m.tensor([[0, -4, 3], [-1, 0, 0]])], [(4, 2, 3)])
+    check(lambda m, x, s: x.index_put((m.tensor([1, -2, 1]),), s, accumulate=True), [(3, 2), (3, 2)])
