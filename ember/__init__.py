@@ -69,6 +69,7 @@ from .ops.sorting import *  # noqa: F401,F403
 from .ops.linalg import *  # noqa: F401,F403
 from .ops.einsum import *  # noqa: F401,F403
 from .ops.linalg_decompositions import *  # noqa: F401,F403
+from .ops.linalg_functions import *  # noqa: F401,F403
 from .ops.linalg_decompositions import legacy_cholesky as cholesky  # noqa: F401
 from .ops.linalg_decompositions import legacy_qr as qr  # noqa: F401
 from .ops.linalg_decompositions import legacy_slogdet as slogdet  # noqa: F401

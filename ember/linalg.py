@@ -7,6 +7,7 @@ Example:
     (tensor(8.), tensor(5.))
 """
 
+from .ops.linalg import linalg_cross as cross
 from .ops.linalg import matmul, vdot
 from .ops.linalg_decompositions import (
     LinAlgError,
@@ -17,17 +18,22 @@ from .ops.linalg_decompositions import (
     eigvalsh,
     inv,
     inv_ex,
-    matrix_norm,
-    matrix_power,
-    multi_dot,
-    norm,
-    pinv,
     qr,
     slogdet,
     solve,
     solve_ex,
     svd,
     svdvals,
+)
+from .ops.linalg_functions import (
+    cond,
+    matrix_norm,
+    matrix_power,
+    matrix_rank,
+    multi_dot,
+    norm,
+    pinv,
+    solve_triangular,
 )
 from .ops.reduction import vector_norm
 
@@ -47,6 +53,8 @@ __all__ = [
     "LinAlgError",
     "cholesky",
     "cholesky_ex",
+    "cond",
+    "cross",
     "det",
     "eigh",
     "eigvalsh",
@@ -55,6 +63,7 @@ __all__ = [
     "matmul",
     "matrix_norm",
     "matrix_power",
+    "matrix_rank",
     "multi_dot",
     "norm",
     "pinv",
@@ -62,6 +71,7 @@ __all__ = [
     "slogdet",
     "solve",
     "solve_ex",
+    "solve_triangular",
     "svd",
     "svdvals",
     "vdot",

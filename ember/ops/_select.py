@@ -24,6 +24,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor
 from ..autograd.function import Function
+from ._util import xp_of
 
 __all__ = [
     "accumulation_dtype",
@@ -141,7 +142,7 @@ class PutAlongDim(Function):
         ctx.save_for_backward(index)
         ctx.dim = dim
         ctx.unique = unique
-        out = np.zeros(shape, values.dtype)
+        out = xp_of(values).zeros(shape, values.dtype)
         if unique:
             np.put_along_axis(out, index, values, axis=dim)
         else:  # repeated indices (cummax) must add up, not overwrite

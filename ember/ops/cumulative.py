@@ -15,12 +15,18 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.function import Function
-from ._select import constant, numpy_names, put_along_dim, return_type, single_dim
+from ._select import constant, numpy_names, put_along_dim, return_type, single_dim, type_name
 from ._util import bind_methods, xp_of
 from .elementwise import where
 from .inplace import copy_into_out, inplace_method
 
-__all__ = ["cummax", "cummin", "cumprod", "cumsum"]
+__all__ = [
+    "cummax",
+    "cummin",
+    "cumprod",
+    "cumsum",
+    "logcumsumexp",
+]
 
 CummaxResult = return_type("cummax", ("values", "indices"))
 CumminResult = return_type("cummin", ("values", "indices"))
@@ -201,6 +207,52 @@ def cummin(input, dim: int):
     return CumminResult(*Cummin.apply(input, dim=d))
 
 
+class Logcumsumexp(Function):
+    _array_forward = True
+    _backward_name = "LogcumsumexpBackward0"
+
+    @staticmethod
+    def forward(ctx, a, dim=0):
+        ctx.dim = dim
+        out = a.copy() if a.ndim == 0 else np.logaddexp.accumulate(a, axis=dim)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        if x._array.ndim == 0:
+            return grad
+        dim = ctx.dim
+        # dx_i = sum_{j>=i} g_j exp(x_i - out_j), summed in log space (positive and negative
+        # parts of g apart) so that nothing overflows.
+        result = None
+        for sign in (1.0, -1.0):
+            part = grad._array * sign > 0
+            if not part.any():
+                continue
+            log_g = where(constant(part), grad * sign, 1.0).log() + constant(np.where(part, 0.0, -np.inf).astype(x._array.dtype))
+            later = Flip.apply(logcumsumexp(Flip.apply(log_g - out, dim=dim), dim), dim=dim)
+            term = (x + later).exp() * sign
+            result = term if result is None else result + term
+        return result if result is not None else grad * 0.0
+
+
+def logcumsumexp(input, dim: int, *, out=None) -> Tensor:
+    """``log(cumsum(exp(input)))`` along ``dim``, computed without overflow.
+
+    Example:
+        >>> import ember
+        >>> ember.tensor([0.0, 0.0, 0.0]).logcumsumexp(0)
+        tensor([0.0000, 0.6931, 1.0986])
+    """
+    if input._array.dtype.kind not in "fV":
+        raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for '{type_name(input._array.dtype)}'")
+    d = single_dim(dim, input._array.ndim)
+    result = Logcumsumexp.apply(input, dim=d)
+    return result if out is None else copy_into_out(out, result)
+
+
 bind_methods(
     cumsum=cumsum,
     cumprod=cumprod,
@@ -208,4 +260,5 @@ bind_methods(
     cummin=cummin,
     cumsum_=inplace_method(cumsum),
     cumprod_=inplace_method(cumprod),
+    logcumsumexp=logcumsumexp,
 )

@@ -29,6 +29,7 @@ __all__ = [
     "baddbmm",
     "bmm",
     "chain_matmul",
+    "cross",
     "dot",
     "ger",
     "inner",
@@ -38,6 +39,7 @@ __all__ = [
     "mv",
     "outer",
     "tensordot",
+    "trace",
     "vdot",
 ]
 
@@ -623,6 +625,108 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None) -> Tensor:
     return _with_out(_Baddbmm.apply(input, batch1, batch2, beta=beta, alpha=alpha), out)
 
 
+# ------------------------------------------------------------------ trace, cross
+class Trace(Function):
+    _array_forward = True
+    _backward_name = "TraceBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.shape = a.shape
+        dtype = np.dtype(np.int64) if a.dtype.kind in "biu" else a.dtype
+        return xp_of(a).asarray(np.trace(a, dtype=dtype))
+
+    @staticmethod
+    def backward(ctx, grad):
+        eye = Tensor._from_array(np.eye(*ctx.shape, dtype=grad._array.dtype))
+        return grad * eye
+
+
+def trace(input: Tensor) -> Tensor:
+    """Sum of the main diagonal of a matrix.
+
+    Example:
+        >>> import ember
+        >>> ember.tensor([[1.0, 2.0], [3.0, 4.0]]).trace()
+        tensor(5.)
+    """
+    if input._array.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input._array.ndim}")
+    return Trace.apply(input)
+
+
+class Cross(Function):
+    _array_forward = True
+    _backward_name = "LinalgCrossBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b, dim=-1):
+        ctx.save_for_backward(a, b)
+        ctx.dim = dim
+        a, b = promote_arrays(a, b)
+        return np.cross(a, b, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        # g . (da x b) = da . (b x g)  and  g . (a x db) = db . (g x a)
+        grad_a = Cross.apply(b, grad, dim=ctx.dim) if need_a else None
+        grad_b = Cross.apply(grad, a, dim=ctx.dim) if need_b else None
+        return grad_a, grad_b
+
+
+def _cross(input: Tensor, other: Tensor, dim: int, out=None) -> Tensor:
+    a, b = input._array, other._array
+    if a.ndim != b.ndim:
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
+    d = dim % max(a.ndim, 1)
+    if a.shape[d] != 3 or b.shape[d] != 3:
+        raise RuntimeError(
+            f"linalg.cross: inputs dimension {dim} must have length 3. Got {a.shape[d]} and {b.shape[d]}"
+        )
+    try:
+        np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise RuntimeError(
+            f"linalg.cross: the shapes {shape_str(a.shape)} and {shape_str(b.shape)} can't be broadcast"
+        ) from None
+    return _with_out(Cross.apply(input, other, dim=d), out)
+
+
+def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1, out=None) -> Tensor:
+    """``torch.linalg.cross``: cross products of 3-vectors along ``dim`` (default last).
+
+    Example:
+        >>> import ember
+        >>> ember.linalg.cross(ember.tensor([1.0, 0.0, 0.0]), ember.tensor([0.0, 1.0, 0.0]))
+        tensor([0., 0., 1.])
+    """
+    return _cross(input, other, dim, out)
+
+
+def cross(input: Tensor, other: Tensor, dim=None, *, out=None) -> Tensor:
+    """Cross products of 3-vectors along ``dim`` (default: the first dim of size 3).
+
+    Example:
+        >>> import ember
+        >>> ember.cross(ember.tensor([[1.0, 0.0, 0.0]]), ember.tensor([[0.0, 0.0, 1.0]]), dim=1)
+        tensor([[ 0., -1.,  0.]])
+    """
+    if dim is None:
+        import warnings
+
+        warnings.warn(
+            "Using torch.cross without specifying the dim arg is deprecated.\nPlease either pass the dim "
+            "explicitly or simply use torch.linalg.cross.",
+            UserWarning,
+            stacklevel=2,
+        )
+        sizes = np.broadcast_shapes(input._array.shape, other._array.shape)
+        dim = next((i for i, s in enumerate(sizes) if s == 3), -1)
+    return _cross(input, other, dim, out)
+
+
 def _rmatmul(self, other):
     return matmul(_as_tensor(other), self)
 
@@ -648,4 +752,6 @@ bind_methods(
     addmv_=inplace_method(addmv),
     addbmm_=inplace_method(addbmm),
     baddbmm_=inplace_method(baddbmm),
+    trace=trace,
+    cross=cross,
 )

@@ -19,6 +19,7 @@ import warnings
 
 import numpy as np
 
+from .. import _dtype
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ._select import (
@@ -37,7 +38,11 @@ from .inplace import copy_into_out
 __all__ = [
     "all",
     "any",
+    "bincount",
+    "corrcoef",
     "count_nonzero",
+    "cov",
+    "histc",
     "logsumexp",
     "mean",
     "nanmean",
@@ -652,12 +657,138 @@ def norm(input, p="fro", dim=None, keepdim: bool = False, out=None, dtype=None):
     if p is None or p == "fro":
         p = 2
     elif p == "nuc":
-        from .linalg_decompositions import matrix_norm
+        from .linalg_functions import matrix_norm
 
         return _with_out(matrix_norm(input, "nuc", dim=(-2, -1) if dim is None else dim, keepdim=keepdim, dtype=dtype), out)
     elif isinstance(p, str):
         raise RuntimeError(f"norm(): unsupported p '{p}'")
     return vector_norm(input, p, dim, keepdim, dtype=dtype, out=out)
+
+
+# ------------------------------------------------------- covariance, correlation
+def cov(input, *, correction: int = 1, fweights=None, aweights=None) -> Tensor:
+    """Covariance matrix of the variables in the rows of ``input`` (observations in columns).
+
+    ``fweights`` are integer repeat counts and ``aweights`` relative importances of the
+    observations, as in NumPy.
+
+    Example:
+        >>> import ember
+        >>> ember.cov(ember.tensor([[0.0, 1.0, 2.0], [2.0, 1.0, 0.0]]))
+        tensor([[ 1., -1.],
+                [-1.,  1.]])
+    """
+    a = input._array
+    if a.ndim > 2:
+        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with {a.ndim} dimensions")
+    x = input.reshape(1, -1) if a.ndim < 2 else input
+    if x._array.dtype.kind not in "fV":
+        x = x._cast_np(_dtype.get_default_dtype().numpy_dtype)
+    observations = x._array.shape[1]
+    weights = None
+    if fweights is not None:
+        weights = fweights
+    if aweights is not None:
+        weights = aweights if weights is None else weights * aweights
+    if weights is None:
+        total = observations
+        mean = x.mean(dim=1, keepdim=True)
+        dof = total - correction
+        centered = x - mean
+        product = centered @ centered.transpose(0, 1)
+    else:
+        weights = weights._cast_np(x._array.dtype)
+        total = weights.sum()
+        mean = (x * weights).sum(dim=1, keepdim=True) / total
+        if correction == 0:
+            dof = total
+        elif aweights is None:
+            dof = total - correction
+        else:
+            dof = total - correction * (weights * aweights).sum() / total
+        centered = x - mean
+        product = (centered * weights) @ centered.transpose(0, 1)
+    if float(dof) <= 0:
+        warnings.warn(
+            "cov(): degrees of freedom is <= 0. Correction should be strictly less than the number of observations.",
+            UserWarning,
+            stacklevel=2,
+        )
+        dof = 0 if not isinstance(dof, Tensor) else dof * 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result = product / dof
+    return result.reshape(()) if a.ndim < 2 else result
+
+
+def corrcoef(input) -> Tensor:
+    """Pearson correlation coefficients of the variables in the rows of ``input``.
+
+    Example:
+        >>> import ember
+        >>> ember.corrcoef(ember.tensor([[0.0, 1.0, 2.0], [2.0, 1.0, 0.5]]))[0, 1]
+        tensor(-0.9820)
+    """
+    c = cov(input)
+    if c._array.ndim == 0:
+        return c / c
+    from .einsum import einsum
+
+    std = einsum("ii->i", c).sqrt()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = c / std.reshape(-1, 1) / std.reshape(1, -1)
+    # Rounding can push |r| just past 1: clip, as torch does.
+    too_high, too_low = r._array > 1, r._array < -1
+    if too_high.any() or too_low.any():
+        r = where(constant(too_high), 1.0, where(constant(too_low), -1.0, r))
+    return r
+
+
+# --------------------------------------------------------------- histograms
+def bincount(input, weights=None, minlength: int = 0) -> Tensor:
+    """How often each value 0, 1, 2, ... occurs in a 1-D non-negative integer tensor
+    (or the sum of ``weights`` at those positions).
+
+    Example:
+        >>> import ember
+        >>> ember.bincount(ember.tensor([0, 1, 1, 3]))
+        tensor([1, 2, 0, 1])
+    """
+    a = input._array
+    if a.dtype.kind not in "iu" and a.dtype != np.bool_:
+        raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{type_name(a.dtype)}'")
+    if a.ndim != 1 or (a.size and a.min() < 0):
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if weights is None:
+        return Tensor._from_array(np.bincount(a, minlength=minlength).astype(np.int64))
+    w = weights._array
+    if w.shape != a.shape:
+        raise RuntimeError("weights should be 1-d and have the same length as input")
+    out_dtype = w.dtype if w.dtype.kind == "f" else np.dtype(np.float64)
+    return Tensor._from_array(np.bincount(a, weights=w, minlength=minlength).astype(out_dtype))
+
+
+def histc(input, bins: int = 100, min=0, max=0, *, out=None) -> Tensor:
+    """Histogram with ``bins`` equal bins over ``[min, max]`` (the data's range when equal).
+
+    Example:
+        >>> import ember
+        >>> ember.histc(ember.tensor([1.0, 2.0, 1.0, 4.0]), bins=4, min=0, max=3)
+        tensor([0., 2., 1., 0.])
+    """
+    a = input._array
+    if a.dtype.kind not in "fV":
+        raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{type_name(a.dtype)}'")
+    if bins <= 0:
+        raise RuntimeError(f"torch.histc(): bins must be > 0, but got {bins} for dimension 0")
+    low, high = float(min), float(max)
+    if low == high and a.size:
+        low, high = float(a.min()), float(a.max())
+    if low == high:
+        low, high = low - 1, high + 1
+    if low > high:
+        raise RuntimeError(f"torch.histc(): max must be larger than min, but got min {low} max {high}")
+    counts, _ = np.histogram(a.astype(np.float64).reshape(-1), bins=bins, range=(low, high))
+    return _with_out(Tensor._from_array(counts.astype(a.dtype)), out)
 
 
 bind_methods(
@@ -673,4 +804,6 @@ bind_methods(
     var=var,
     std=std,
     norm=norm,
+    bincount=bincount,
+    histc=histc,
 )

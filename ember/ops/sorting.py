@@ -23,11 +23,13 @@ from ._util import bind_methods
 
 __all__ = [
     "argsort",
+    "bucketize",
     "kthvalue",
     "median",
     "mode",
     "msort",
     "nanmedian",
+    "searchsorted",
     "sort",
     "topk",
     "unique",
@@ -422,6 +424,63 @@ def unique_consecutive(input, return_inverse: bool = False, return_counts: bool 
     if return_counts:
         result.append(Tensor._from_array(counts.astype(np.int64)))
     return result[0] if len(result) == 1 else tuple(result)
+
+
+# --------------------------------------------------------- searchsorted, bucketize
+def searchsorted(sorted_sequence, input, *, out_int32: bool = False, right: bool = False, side=None, sorter=None, out=None):
+    """Where ``input`` values would be inserted into ``sorted_sequence`` (along its last dim).
+
+    ``right=False`` gives the first such place (``seq[i-1] < v <= seq[i]``), ``right=True``
+    the last.  A batched ``sorted_sequence`` searches each row with the matching row of
+    ``input``.
+
+    Example:
+        >>> import ember
+        >>> ember.searchsorted(ember.tensor([1.0, 3.0, 5.0]), ember.tensor([3.0, 6.0]))
+        tensor([1, 3])
+    """
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError(f"torch.searchsorted(): side can only be 'left' or 'right' but got {side}")
+        if right and side == "left":
+            raise RuntimeError(
+                "torch.searchsorted(): side and right can't be set to opposites, got side of left while right was True"
+            )
+        right = side == "right"
+    seq = sorted_sequence._array
+    values = input._array if isinstance(input, Tensor) else np.asarray(input, dtype=seq.dtype)
+    if sorter is not None:
+        seq = np.take_along_axis(seq, sorter._array, axis=-1)
+    if seq.ndim > 1 and seq.shape[:-1] != values.shape[:-1]:
+        raise RuntimeError(
+            "torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 dimensions of "
+            "boundaries tensor and input value tensor must match, but we got boundaries tensor "
+            f"{list(sorted_sequence._array.shape)} and input value tensor {list(values.shape)}"
+        )
+    side_name = "right" if right else "left"
+    if seq.ndim <= 1:
+        result = np.searchsorted(seq, values, side=side_name)
+    else:
+        # Row by row without a Python loop: count the row's elements before each value.
+        before = seq[..., None, :] <= values[..., :, None] if right else seq[..., None, :] < values[..., :, None]
+        result = before.sum(axis=-1)
+    result = np.asarray(result, dtype=np.int32 if out_int32 else np.int64)
+    return _with_out(Tensor._from_array(result), out)
+
+
+def bucketize(input, boundaries, *, out_int32: bool = False, right: bool = False, out=None):
+    """The index of the bucket of each element, given sorted 1-D ``boundaries``.
+
+    Example:
+        >>> import ember
+        >>> ember.bucketize(ember.tensor([1.0, 4.0, 9.0]), ember.tensor([1.0, 3.0, 5.0]))
+        tensor([0, 2, 3])
+    """
+    if boundaries._array.ndim != 1:
+        raise RuntimeError(
+            f"boundaries tensor must be 1 dimension, but got dim({boundaries._array.ndim})"
+        )
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right, out=out)
 
 
 bind_methods(

@@ -482,3 +482,54 @@ def test_qr_backward_errors_like_torch():
         ember.linalg.qr(x, mode="r").R.sum().backward()
     with pytest.raises(RuntimeError, match="not differentiable when mode='complete' and nrows > ncols"):
         ember.linalg.qr(x, mode="complete").Q.sum().backward()
+
+
+# ---------------------------------------------------------------- trace, cross, triangular solves
+@pytest.mark.parametrize(
+    "fn,shapes",
+    [
+        (lambda m, x: m.trace(x), [(3, 4)]),
+        (lambda m, x: x.trace(), [(3, 3)]),
+        (lambda m, a, b: m.linalg.cross(a, b), [(2, 3), (2, 3)]),
+        (lambda m, a, b: m.linalg.cross(a, b, dim=0), [(3, 2), (3, 1)]),
+        (lambda m, a, b: m.cross(a, b, dim=1), [(2, 3), (1, 3)]),
+        (lambda m, a, b: m.linalg.solve_triangular(a, b, upper=True), [(3, 3), (3, 2)]),
+        (lambda m, a, b: m.linalg.solve_triangular(a, b, upper=False, unitriangular=True), [(2, 3, 3), (3, 2)]),
+        (lambda m, a, b: m.linalg.solve_triangular(a, b, upper=False, left=False), [(3, 3), (2, 3)]),
+        (lambda m, a, b: m.cholesky_solve(b, m.linalg.cholesky(spd(m, a))), [(3, 3), (3, 2)]),
+        (lambda m, a, b: m.cholesky_solve(b, m.linalg.cholesky(spd(m, a), upper=True), upper=True), [(3, 3), (3, 2)]),
+        (lambda m, a: m.linalg.cond(a), [(3, 3)]),
+        (lambda m, a: m.linalg.cond(a, -2), [(2, 3, 3)]),
+    ],
+)
+def test_more_matrix_functions_match_torch(fn, shapes):
+    check(fn, shapes, dtype="float64", low=-1.0, high=1.0, atol=1e-7, rtol=1e-6)
+
+
+def test_more_matrix_functions_without_torch_gradients():
+    # torch's own backward fails on these (an in-place op on a saved inverse); compare values, gradcheck ember
+    check(lambda m, a: m.cholesky_inverse(m.linalg.cholesky(spd(m, a))), [(3, 3)], dtype="float64", grad=False)
+    check(lambda m, a: m.linalg.cond(a, "fro"), [(3, 3)], dtype="float64", grad=False)
+    check(lambda m, a: m.linalg.matrix_rank(a), inputs=[np.ones((2, 3, 3))], grad=False)
+    check(lambda m, a: m.linalg.matrix_rank(a, hermitian=False), [(4, 3)], grad=False)
+    gradcheck(lambda m, a: m.cholesky_inverse(m.linalg.cholesky(spd(m, a))), [(3, 3)])
+    gradcheck(lambda m, a: m.linalg.cond(a, "fro"), [(3, 3)])
+
+
+@pytest.mark.parametrize(
+    "fn,shapes",
+    [
+        (lambda m, x: x.trace(), [(3, 3)]),
+        (lambda m, a, b: m.linalg.cross(a, b, dim=0), [(3, 2), (3, 1)]),
+        (lambda m, a, b: m.linalg.solve_triangular(a + 3 * m.eye(3, dtype=a.dtype), b, upper=True), [(3, 3), (3, 2)]),
+        (lambda m, a, b: m.linalg.solve_triangular(a + 3 * m.eye(3, dtype=a.dtype), b, upper=False, left=False), [(3, 3), (2, 3)]),
+    ],
+)
+def test_more_matrix_functions_gradcheck(fn, shapes):
+    gradcheck(fn, shapes)
+
+
+def test_trace_and_cross_errors():
+    check_error(lambda m, x: m.trace(x), [zeros(2, 2, 2)], RuntimeError, "trace: expected a matrix, but got tensor with dim 3")
+    check_error(lambda m, a, b: m.linalg.cross(a, b), [zeros(2, 4), zeros(2, 4)], RuntimeError, "linalg.cross: inputs dimension -1 must have length 3. Got 4 and 4")
+    check_error(lambda m, a, b: m.linalg.cross(a, b), [zeros(2, 3), zeros(3)], RuntimeError, "linalg.cross: inputs must have the same number of dimensions")

@@ -400,3 +400,46 @@ def test_std_with_too_few_elements_is_nan_and_warns():
         check(lambda m, x: x.std(), inputs=[np.array([1.5], np.float32)], grad=False)
     with pytest.warns(UserWarning, match=r"var\(\): degrees of freedom"):
         assert math.isnan(ember.tensor([1.5]).var().item())
+
+
+# ---------------------------------------------------------------- statistics and counts
+@pytest.mark.parametrize(
+    "fn,shapes",
+    [
+        (lambda m, x: m.cov(x), [(3, 5)]),
+        (lambda m, x: m.cov(x[0]), [(3, 5)]),
+        (lambda m, x: m.cov(x, correction=0), [(3, 5)]),
+        (lambda m, x, w: m.cov(x, aweights=w * w + 0.1), [(3, 5), (5,)]),
+        (lambda m, x: m.cov(x, fweights=m.tensor([1, 2, 1, 1, 3])), [(3, 5)]),
+        (lambda m, x, w: m.cov(x, fweights=m.tensor([1, 2, 1, 1, 3]), aweights=w * w + 0.1, correction=2), [(3, 5), (5,)]),
+        (lambda m, x: m.corrcoef(x), [(3, 5)]),
+        (lambda m, x: x.logcumsumexp(1), [(3, 4)]),
+        (lambda m, x: m.logcumsumexp(x * 50, dim=0), [(3, 4)]),
+    ],
+)
+def test_statistics_match_torch(fn, shapes):
+    check(fn, shapes)
+
+
+def test_statistics_gradcheck():
+    gradcheck(lambda m, x: m.corrcoef(x), [(3, 5)])
+    gradcheck(lambda m, x: m.cov(x, correction=0), [(2, 4)])
+    gradcheck(lambda m, x: x.logcumsumexp(1), [(3, 4)], second_order=False)
+
+
+def test_counting_and_histograms():
+    check(lambda m, a: m.bincount(a), inputs=[np.array([0, 1, 1, 3])], grad=False)
+    check(lambda m, a, w: a.bincount(w, minlength=6), inputs=[np.array([0, 1, 1, 3]), np.array([0.5, 1, 1, 2], np.float32)], grad=False)
+    check(lambda m, a: m.histc(a, bins=4, min=0, max=3), inputs=[np.array([1.0, 2, 1, 4], np.float32)], grad=False)
+    check(lambda m, a: a.histc(bins=7), [(50,)], grad=False)
+    check(lambda m, a: m.cov(a), inputs=[np.array([[1, 2, 4], [0, 1, 1]])], grad=False)
+    check_error(lambda m, a: m.bincount(a), [np.array([-1, 1])], RuntimeError, "bincount only supports 1-d non-negative integral inputs")
+    check_error(lambda m, a: m.bincount(a), [np.array([1.0])], NotImplementedError, "bincount_cpu")
+    check_error(lambda m, a: m.histc(a), [np.array([1, 2])], NotImplementedError, "histogram_cpu")
+    check_error(lambda m, a: m.cov(a), [np.ones((2, 3, 4), np.float32)], RuntimeError, r"cov\(\): expected input to have two or fewer dimensions")
+
+
+@pytest.mark.filterwarnings("ignore:cov")
+def test_cov_of_single_observation_is_nan_like_torch():
+    check(lambda m, x: m.cov(x), [(3, 1)], grad=False)
+    check(lambda m, x: m.corrcoef(x), inputs=[np.ones((2, 3), np.float32)], grad=False)

@@ -182,3 +182,26 @@ def test_changing_returned_indices_in_place_is_caught_at_backward(op):
         indices.add_(0)
         with pytest.raises(RuntimeError, match="modified by an inplace operation"):
             values.sum().backward()
+
+
+SORTED = np.array([1.0, 3.0, 5.0, 7.0], np.float32)
+
+
+@pytest.mark.parametrize(
+    "fn,inputs",
+    [
+        (lambda m, s, v: m.searchsorted(s, v), [SORTED, np.array([[3.0, 6.0], [9.0, 0.0]], np.float32)]),
+        (lambda m, s, v: m.searchsorted(s, v, right=True, out_int32=True), [SORTED, np.array([3.0, 6.0, 7.0], np.float32)]),
+        (lambda m, s, v: m.searchsorted(s, v, side="right"), [np.array([[1.0, 3, 5], [2, 4, 6]], np.float32), np.array([[3.0, 6], [1, 4]], np.float32)]),
+        (lambda m, s, v: m.searchsorted(s, v, sorter=m.tensor([1, 2, 0])), [np.array([5.0, 1.0, 3.0], np.float32), np.array([2.0, 4.0], np.float32)]),
+        (lambda m, s, v: m.bucketize(v, s), [SORTED, np.array([[1.0, 4], [6, 9]], np.float32)]),
+        (lambda m, s, v: m.bucketize(v, s, right=True), [SORTED, np.array([[1.0, 4], [7, 9]], np.float32)]),
+    ],
+)
+def test_searchsorted_and_bucketize(fn, inputs):
+    check(fn, inputs=inputs, grad=False)
+
+
+def test_searchsorted_errors():
+    check_error(lambda m, s, v: m.searchsorted(s, v, right=True, side="left"), [SORTED, SORTED], RuntimeError, "side and right can't be set to opposites")
+    check_error(lambda m, s, v: m.searchsorted(s, v), [np.ones((2, 3), np.float32), np.ones((3, 2), np.float32)], RuntimeError, "boundaries tensor should be 1 dimension")
