@@ -60,6 +60,13 @@ from .ops.random_ops import *  # noqa: F401,F403
 
 # --- elementwise math (ops/elementwise.py and its siblings)
 from .ops.elementwise import *  # noqa: F401,F403
+from .ops.power import *  # noqa: F401,F403
+from .ops.unary import *  # noqa: F401,F403
+from .ops.trigonometric import *  # noqa: F401,F403
+from .ops.special_math import *  # noqa: F401,F403
+from .ops.rounding import *  # noqa: F401,F403
+from .ops.selection import *  # noqa: F401,F403
+from .ops.logical import *  # noqa: F401,F403
 
 # --- reductions, sorting, linear algebra (ops/reduction.py, ops/linalg.py, ...)
 from .ops.reduction import *  # noqa: F401,F403

@@ -1,8 +1,12 @@
-"""Elementwise math: arithmetic, unary functions, comparisons, with their gradients.
+"""Elementwise arithmetic: add, sub, mul, div, pow, ... with their gradients and operators.
 
 Each op is a Function on raw arrays whose backward is written with ember ops, plus
 the public function users call (``ember.mul``) and the Tensor method/operator.
-Broadcasting is undone by the engine, never here.
+Broadcasting is undone by the engine, never here.  The rest of the elementwise family
+lives next door: ``power`` (pow, square), ``unary`` (exp, log, sqrt, sigmoid, abs, ...),
+``trigonometric`` (sin, tanh, ...), ``special_math`` (erf, atan2, xlogy, ...),
+``rounding`` (floor, remainder, ...), ``selection`` (where, clamp, maximum, lerp, ...)
+and ``logical`` (comparisons, logical and bitwise ops).
 
 Example:
     >>> import ember
@@ -14,47 +18,67 @@ Example:
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
+from .. import _dtype
+from .._tensor import Tensor
 from ..autograd.function import Function
-from ._util import as_float_array, bind_methods, promote_arrays, xp_of
+from ._pointwise import (
+    OPERAND_TYPES,
+    broadcast_error,
+    cast_operand,
+    is_array,
+    maybe_out,
+    not_implemented,
+    promote,
+    result_dtype,
+)
+from ._util import bind_methods, xp_of
 from .inplace import inplace_method
 
 __all__ = [
     "add",
-    "sub",
-    "subtract",
-    "mul",
-    "multiply",
+    "addcdiv",
+    "addcmul",
     "div",
     "divide",
-    "true_divide",
+    "mul",
+    "multiply",
     "neg",
     "negative",
-    "pow",
-    "exp",
-    "log",
-    "sqrt",
+    "positive",
     "relu",
-    "sigmoid",
-    "tanh",
-    "abs",
-    "absolute",
-    "eq",
-    "ne",
-    "lt",
-    "le",
-    "gt",
-    "ge",
-    "greater",
-    "greater_equal",
-    "less",
-    "less_equal",
-    "not_equal",
-    "where",
+    "rsub",
+    "sub",
+    "subtract",
+    "true_divide",
 ]
+
+_BOOL_SUB_BOTH = (
+    "Subtraction, the `-` operator, with two bool tensors is not supported. "
+    "Use the `^` or `logical_xor()` operator instead."
+)
+_BOOL_SUB_ONE = (
+    "Subtraction, the `-` operator, with a bool tensor is not supported. "
+    "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
+)
+
+
+def _is_bool(x) -> bool:
+    return x.dtype == np.bool_ if is_array(x) else isinstance(x, (bool, np.bool_))
+
+
+def _scale_by_alpha(b, alpha, np_dtype):
+    """``alpha * b`` with torch's checks: no float alpha for integer results, no bool alpha."""
+    if np_dtype.kind in "iub" and isinstance(alpha, (float, np.floating)):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+    if isinstance(alpha, (bool, np.bool_)) and np_dtype.kind != "b":
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    return b * cast_operand(alpha, np_dtype)
+
+
+def _dtype_of(a, b):
+    return a.dtype if is_array(a) else b.dtype
 
 
 # ----------------------------------------------------------------------- arithmetic
@@ -64,15 +88,20 @@ class Add(Function):
 
     @staticmethod
     def forward(ctx, a, b, alpha=1):
-        a, b = promote_arrays(a, b)
-        ctx.alpha = alpha
-        if alpha != 1:
-            b = b * alpha
-        return xp_of(a, b).asarray(a + b)
+        a, b = promote(a, b, "add")
+        if alpha != 1 or alpha is True:
+            ctx.alpha = alpha  # backward reads 1 when unset: the common case stays cheap
+            b = _scale_by_alpha(b, alpha, _dtype_of(a, b))
+        try:
+            out = a + b
+        except ValueError:
+            raise broadcast_error("add", np.shape(a), np.shape(b)) from None
+        return xp_of(a, b).asarray(out)
 
     @staticmethod
     def backward(ctx, grad):
-        return grad, (grad if ctx.alpha == 1 else grad * ctx.alpha)
+        alpha = getattr(ctx, "alpha", 1)
+        return grad, (grad if alpha == 1 else grad * alpha)
 
 
 class Sub(Function):
@@ -81,20 +110,44 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, a, b, alpha=1):
-        a, b = promote_arrays(a, b)
-        if getattr(a, "dtype", None) == np.bool_ and getattr(b, "dtype", None) == np.bool_:
-            raise RuntimeError(
-                "Subtraction, the `-` operator, with two bool tensors is not supported. "
-                "Use the `^` or `logical_xor()` operator instead."
-            )
-        ctx.alpha = alpha
-        if alpha != 1:
-            b = b * alpha
-        return xp_of(a, b).asarray(a - b)
+        if _is_bool(a) or _is_bool(b):
+            raise RuntimeError(_BOOL_SUB_BOTH if _is_bool(a) and _is_bool(b) else _BOOL_SUB_ONE)
+        a, b = promote(a, b, "sub")
+        if alpha != 1 or alpha is True:
+            ctx.alpha = alpha
+            b = _scale_by_alpha(b, alpha, _dtype_of(a, b))
+        try:
+            out = a - b
+        except ValueError:
+            raise broadcast_error("sub", np.shape(a), np.shape(b)) from None
+        return xp_of(a, b).asarray(out)
 
     @staticmethod
     def backward(ctx, grad):
-        return grad, -grad if ctx.alpha == 1 else grad * (-ctx.alpha)
+        alpha = getattr(ctx, "alpha", 1)
+        return grad, (-grad if alpha == 1 else grad * (-alpha))
+
+
+class Rsub(Function):
+    """``other - alpha * input`` (``torch.rsub``; ``2 - x``), with a tensor ``other``."""
+
+    _array_forward = True
+    _backward_name = "RsubBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b, alpha=1):
+        return Sub.forward(ctx, b, a, alpha)
+
+    @staticmethod
+    def backward(ctx, grad):
+        alpha = getattr(ctx, "alpha", 1)
+        return (-grad if alpha == 1 else grad * (-alpha)), grad
+
+
+class RsubScalar(Rsub):
+    """``number - tensor``: torch names its node ``RsubBackward1``."""
+
+    _backward_name = "RsubBackward1"
 
 
 class Mul(Function):
@@ -104,8 +157,12 @@ class Mul(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        a, b = promote_arrays(a, b)
-        return xp_of(a, b).asarray(a * b)
+        a, b = promote(a, b, "mul")
+        try:
+            out = a * b
+        except ValueError:
+            raise broadcast_error("mul", np.shape(a), np.shape(b)) from None
+        return xp_of(a, b).asarray(out)
 
     @staticmethod
     def backward(ctx, grad):
@@ -121,11 +178,19 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        a, b = promote_arrays(a, b)
-        if (a if hasattr(a, "dtype") else b).dtype.kind in "iub":
-            a, b = _to_default_float(a), _to_default_float(b)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return xp_of(a, b).asarray(a / b)
+        if (a.dtype if is_array(a) else b.dtype).kind in "iub" and result_dtype(a, b).kind in "iub":
+            # true division of integers is floating: each operand goes straight to float
+            # (uint8 / -2 is -0.5, not a division by the wrapped 254)
+            dt = _dtype.get_default_dtype().numpy_dtype
+            a, b = cast_operand(a, dt), cast_operand(b, dt)
+        else:
+            a, b = promote(a, b, "div")
+        try:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out = a / b
+        except ValueError:
+            raise broadcast_error("div", np.shape(a), np.shape(b)) from None
+        return xp_of(a, b).asarray(out)
 
     @staticmethod
     def backward(ctx, grad):
@@ -147,194 +212,12 @@ class Neg(Function):
                 "Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
                 "to invert a mask, use the `~` or `logical_not()` operator instead."
             )
-        return -a
+        xp = xp_of(a)
+        return xp.asarray(xp.negative(a))
 
     @staticmethod
     def backward(ctx, grad):
         return -grad
-
-
-class Pow(Function):
-    _array_forward = True
-    _backward_name = "PowBackward0"
-
-    @staticmethod
-    def forward(ctx, a, b):
-        base, exponent = a, b
-        a, b = promote_arrays(a, b)
-        if hasattr(a, "dtype") and a.dtype.kind in "iu" and np.any(np.asarray(b) < 0):
-            raise RuntimeError("Integers to negative integer powers are not allowed.")
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            out = xp_of(a, b).asarray(a**b)
-        ctx.save_for_backward(base, exponent, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        a, b, out = ctx.saved_tensors
-        need_a, need_b = ctx.needs_input_grad
-        grad_a = grad_b = None
-        if need_a:
-            # d/da a**b = b * a**(b-1); torch defines it as 0 where b == 0
-            grad_a = grad * b * a ** (b - 1)
-            if isinstance(b, (int, float)):
-                if b == 0:
-                    grad_a = grad * 0
-            else:
-                grad_a = where(b == 0, 0.0, grad_a)
-        if need_b:
-            # d/db a**b = a**b * log(a); torch gives 0 where a == 0 and b >= 0
-            if isinstance(a, (int, float)):
-                grad_b = grad * out * math.log(a) if a > 0 else grad * 0
-            else:
-                grad_b = where((a == 0).logical_and(b >= 0), 0.0, grad * out * log(a))
-        return grad_a, grad_b
-
-
-def add(input, other, *, alpha=1, out=None):
-    """``input + alpha * other`` with broadcasting and type promotion.
-
-    Example:
-        >>> import ember
-        >>> ember.add(ember.tensor([1, 2]), 1.5)
-        tensor([2.5000, 3.5000])
-    """
-    return _maybe_out(Add.apply(input, other, alpha=alpha), out)
-
-
-def sub(input, other, *, alpha=1, out=None):
-    """``input - alpha * other``.
-
-    Example:
-        >>> import ember
-        >>> ember.sub(ember.tensor([3.0]), ember.tensor([1.0]), alpha=2)
-        tensor([1.])
-    """
-    return _maybe_out(Sub.apply(input, other, alpha=alpha), out)
-
-
-def mul(input, other, *, out=None):
-    """Elementwise product.
-
-    Example:
-        >>> import ember
-        >>> ember.mul(ember.tensor([1.0, 2.0]), 3)
-        tensor([3., 6.])
-    """
-    return _maybe_out(Mul.apply(input, other), out)
-
-
-def div(input, other, *, rounding_mode=None, out=None):
-    """True division (always floating), or rounded: ``rounding_mode='trunc'|'floor'``.
-
-    Example:
-        >>> import ember
-        >>> ember.div(ember.tensor([7, -7]), 2, rounding_mode="floor")
-        tensor([ 3, -4])
-    """
-    if rounding_mode is None:
-        return _maybe_out(Div.apply(input, other), out)
-    if rounding_mode not in ("trunc", "floor"):
-        raise ValueError(
-            f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
-        )
-    from .rounding import rounded_div
-
-    return _maybe_out(rounded_div(input, other, rounding_mode), out)
-
-
-def neg(input, *, out=None):
-    """``-input``."""
-    return _maybe_out(Neg.apply(input), out)
-
-
-def pow(input, exponent, *, out=None):
-    """``input ** exponent`` (either may be a scalar).
-
-    Example:
-        >>> import ember
-        >>> ember.pow(ember.tensor([2.0, 3.0]), 2)
-        tensor([4., 9.])
-    """
-    return _maybe_out(Pow.apply(input, exponent), out)
-
-
-subtract = sub
-multiply = mul
-divide = div
-negative = neg
-
-
-def true_divide(input, other, *, out=None):
-    return div(input, other, out=out)
-
-
-def _to_default_float(x):
-    from .. import _dtype
-
-    dt = _dtype.get_default_dtype().numpy_dtype
-    return x.astype(dt) if hasattr(x, "astype") else dt.type(x)
-
-
-def _maybe_out(result, out):
-    """Support the ``out=`` argument: copy into ``out`` and return it."""
-    if out is None:
-        return result
-    from .inplace import copy_into_out
-
-    return copy_into_out(out, result)
-
-
-# ------------------------------------------------------------------- unary functions
-class Exp(Function):
-    _array_forward = True
-    _backward_name = "ExpBackward0"
-
-    @staticmethod
-    def forward(ctx, a):
-        with np.errstate(over="ignore"):
-            out = xp_of(a).exp(as_float_array(a))
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        return grad * out
-
-
-class Log(Function):
-    _array_forward = True
-    _backward_name = "LogBackward0"
-
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return xp_of(a).log(as_float_array(a))
-
-    @staticmethod
-    def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
-        return grad / a
-
-
-class Sqrt(Function):
-    _array_forward = True
-    _backward_name = "SqrtBackward0"
-
-    @staticmethod
-    def forward(ctx, a):
-        with np.errstate(invalid="ignore"):
-            out = xp_of(a).sqrt(as_float_array(a))
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        with np.errstate(divide="ignore"):
-            return grad / (2 * out)
 
 
 class Relu(Function):
@@ -344,8 +227,9 @@ class Relu(Function):
     @staticmethod
     def forward(ctx, a):
         if a.dtype == np.bool_:
-            raise RuntimeError('"clamp_min_cpu" not implemented for \'Bool\' (relu)')
-        out = xp_of(a).maximum(a, a.dtype.type(0))
+            raise RuntimeError("Boolean inputs not supported for relu")
+        xp = xp_of(a)
+        out = xp.asarray(xp.maximum(a, 0))  # a Python 0 keeps a's dtype
         ctx.save_for_backward(out)
         return out
 
@@ -356,183 +240,229 @@ class Relu(Function):
         return grad * (out > 0)
 
 
-class Sigmoid(Function):
+class Addcmul(Function):
     _array_forward = True
-    _backward_name = "SigmoidBackward0"
+    _backward_name = "AddcmulBackward0"
 
     @staticmethod
-    def forward(ctx, a):
-        xp = xp_of(a)
-        a = as_float_array(a)
-        # Two branches keep exp from overflowing for large |a|.
-        with np.errstate(over="ignore"):
-            out = xp.where(a >= 0, 1 / (1 + xp.exp(-a)), xp.exp(a) / (1 + xp.exp(a))).astype(a.dtype)
-        ctx.save_for_backward(out)
-        return out
+    def forward(ctx, a, t1, t2, value=1):
+        dt = result_dtype(a, t1, t2)
+        if dt.kind == "b":
+            raise not_implemented("addcmul_cpu_out", dt)
+        ctx.save_for_backward(t1, t2)
+        ctx.value = value
+        a, t1, t2 = (cast_operand(x, dt) for x in (a, t1, t2))
+        try:
+            return xp_of(a, t1, t2).asarray(a + cast_operand(value, dt) * t1 * t2)
+        except ValueError:
+            raise broadcast_error("addcmul", np.shape(a), np.shape(t1), np.shape(t2)) from None
 
     @staticmethod
     def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        return grad * out * (1 - out)
+        t1, t2 = ctx.saved_tensors
+        _, need_1, need_2 = ctx.needs_input_grad
+        v = ctx.value
+        return grad, (grad * t2 * v if need_1 else None), (grad * t1 * v if need_2 else None)
 
 
-class Tanh(Function):
+class Addcdiv(Function):
     _array_forward = True
-    _backward_name = "TanhBackward0"
+    _backward_name = "AddcdivBackward0"
 
     @staticmethod
-    def forward(ctx, a):
-        out = xp_of(a).tanh(as_float_array(a))
-        ctx.save_for_backward(out)
-        return out
+    def forward(ctx, a, t1, t2, value=1):
+        if t1.dtype.kind in "iub" and t2.dtype.kind in "iub":
+            raise RuntimeError(
+                "Integer division with addcdiv is no longer supported, and in a future  release "
+                "addcdiv will perform a true division of tensor1 and tensor2. The historic addcdiv "
+                "behavior can be implemented as (input + value * torch.trunc(tensor1 / tensor2))"
+                ".to(input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) for "
+                "float inputs. The future addcdiv behavior is just the latter implementation: "
+                "(input + value * tensor1 / tensor2), for all dtypes."
+            )
+        dt = result_dtype(a, t1, t2)
+        ctx.save_for_backward(t1, t2)
+        ctx.value = value
+        a, t1, t2 = (cast_operand(x, dt) for x in (a, t1, t2))
+        try:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return xp_of(a, t1, t2).asarray(a + cast_operand(value, dt) * t1 / t2)
+        except ValueError:
+            raise broadcast_error("addcdiv", np.shape(a), np.shape(t1), np.shape(t2)) from None
 
     @staticmethod
     def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        return grad * (1 - out * out)
+        t1, t2 = ctx.saved_tensors
+        _, need_1, need_2 = ctx.needs_input_grad
+        v = ctx.value
+        grad_1 = grad * v / t2 if need_1 else None
+        grad_2 = -grad * v * t1 / (t2 * t2) if need_2 else None
+        return grad, grad_1, grad_2
 
 
-class Abs(Function):
-    _array_forward = True
-    _backward_name = "AbsBackward0"
-
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        if a.dtype == np.bool_:
-            return a.copy()
-        return xp_of(a).abs(a)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
-        # torch: sign(0) = 0, so the gradient at 0 is 0
-        return grad * a.sign()
-
-
-def exp(input, *, out=None):
-    """``e ** input``."""
-    return _maybe_out(Exp.apply(input), out)
-
-
-def log(input, *, out=None):
-    """Natural logarithm (``-inf`` at 0, ``nan`` below)."""
-    return _maybe_out(Log.apply(input), out)
-
-
-def sqrt(input, *, out=None):
-    """Square root."""
-    return _maybe_out(Sqrt.apply(input), out)
-
-
-def relu(input):
-    """``max(input, 0)``; its gradient at 0 is 0, as in torch."""
-    return Relu.apply(input)
-
-
-def sigmoid(input, *, out=None):
-    """``1 / (1 + exp(-input))``, computed without overflow."""
-    return _maybe_out(Sigmoid.apply(input), out)
-
-
-def tanh(input, *, out=None):
-    """Hyperbolic tangent."""
-    return _maybe_out(Tanh.apply(input), out)
-
-
-def abs(input, *, out=None):
-    """Absolute value; its gradient at 0 is 0."""
-    return _maybe_out(Abs.apply(input), out)
-
-
-absolute = abs
-
-
-# ------------------------------------------------------------------ comparisons
-def _compare(np_fn):
-    def compare(input, other, *, out=None):
-        from .._tensor import Tensor
-
-        a = input._array if isinstance(input, Tensor) else input
-        b = other._array if isinstance(other, Tensor) else other
-        a, b = promote_arrays(a, b)
-        return _maybe_out(Tensor._from_array(xp_of(a, b).asarray(np_fn(a, b))), out)
-
-    compare.__name__ = np_fn.__name__
-    compare.__doc__ = f"Elementwise ``{np_fn.__name__}`` with broadcasting; returns a bool tensor."
-    return compare
-
-
-eq = _compare(np.equal)
-ne = not_equal = _compare(np.not_equal)
-lt = less = _compare(np.less)
-le = less_equal = _compare(np.less_equal)
-gt = greater = _compare(np.greater)
-ge = greater_equal = _compare(np.greater_equal)
-
-
-class Where(Function):
-    _array_forward = True
-    _backward_name = "WhereBackward0"
-
-    @staticmethod
-    def forward(ctx, condition, a, b):
-        ctx.save_for_backward(condition)
-        a, b = promote_arrays(a, b)
-        xp = xp_of(condition, a, b)
-        out = xp.where(condition, a, b)
-        if not isinstance(a, np.ndarray) and not isinstance(b, np.ndarray):
-            out = out.astype(np.result_type(a, b))
-        return xp.asarray(out)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (condition,) = ctx.saved_tensors
-        zero = grad.new_zeros(())
-        return None, where(condition, grad, zero), where(condition, zero, grad)
-
-
-def where(condition, input=None, other=None, *, out=None):
-    """Pick from ``input`` where ``condition`` holds, else from ``other``.
-
-    With only ``condition``, returns ``condition.nonzero(as_tuple=True)``.
+# ------------------------------------------------------------------ public functions
+def add(input, other, *, alpha=1, out=None) -> Tensor:
+    """``input + alpha * other`` with broadcasting and type promotion.
 
     Example:
         >>> import ember
-        >>> ember.where(ember.tensor([True, False]), 1.0, 0.0)
-        tensor([1., 0.])
+        >>> ember.add(ember.tensor([1, 2]), 1.5)
+        tensor([2.5000, 3.5000])
     """
-    if input is None and other is None:
-        return condition.nonzero(as_tuple=True)
-    from .._tensor import Tensor
+    return maybe_out(Add.apply(input, other, alpha=alpha), out)
 
-    if isinstance(condition, Tensor) and condition._array.dtype != np.bool_:
-        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {condition.dtype}")
-    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        from .. import _dtype
 
-        dt = _dtype.result_type(input, other).numpy_dtype
-        input = Tensor._from_array(np.asarray(input, dt))
-    return _maybe_out(Where.apply(condition, input, other), out)
+def sub(input, other, *, alpha=1, out=None) -> Tensor:
+    """``input - alpha * other``.
+
+    Example:
+        >>> import ember
+        >>> ember.sub(ember.tensor([3.0]), ember.tensor([1.0]), alpha=2)
+        tensor([1.])
+    """
+    return maybe_out(Sub.apply(input, other, alpha=alpha), out)
+
+
+def rsub(input, other, *, alpha=1) -> Tensor:
+    """``other - alpha * input`` (subtraction with the operands swapped).
+
+    Example:
+        >>> import ember
+        >>> ember.rsub(ember.tensor([1.0, 2.0]), 5)
+        tensor([4., 3.])
+    """
+    fn = Rsub if isinstance(other, Tensor) else RsubScalar
+    return fn.apply(input, other, alpha=alpha)
+
+
+def mul(input, other, *, out=None) -> Tensor:
+    """Elementwise product.
+
+    Example:
+        >>> import ember
+        >>> ember.mul(ember.tensor([1.0, 2.0]), 3)
+        tensor([3., 6.])
+    """
+    return maybe_out(Mul.apply(input, other), out)
+
+
+def div(input, other, *, rounding_mode=None, out=None) -> Tensor:
+    """True division (always floating), or rounded: ``rounding_mode='trunc'|'floor'``.
+
+    Example:
+        >>> import ember
+        >>> ember.div(ember.tensor([7, -7]), 2, rounding_mode="floor")
+        tensor([ 3, -4])
+    """
+    if rounding_mode is None:
+        return maybe_out(Div.apply(input, other), out)
+    if rounding_mode not in ("trunc", "floor"):
+        raise ValueError(
+            f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
+        )
+    from .rounding import rounded_div
+
+    return maybe_out(rounded_div(input, other, rounding_mode), out)
+
+
+def true_divide(input, other, *, out=None) -> Tensor:
+    """Same as :func:`div` without rounding."""
+    return div(input, other, out=out)
+
+
+def neg(input, *, out=None) -> Tensor:
+    """``-input``.
+
+    Example:
+        >>> import ember
+        >>> ember.neg(ember.tensor([1, -2]))
+        tensor([-1,  2])
+    """
+    return maybe_out(Neg.apply(input), out)
+
+
+def positive(input) -> Tensor:
+    """``+input``: the input itself (bool tensors are refused, as in torch)."""
+    if input._array.dtype == np.bool_:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
+def relu(input) -> Tensor:
+    """``max(input, 0)``; its gradient at 0 is 0, as in torch.
+
+    Example:
+        >>> import ember
+        >>> ember.relu(ember.tensor([-1.0, 0.0, 2.0]))
+        tensor([0., 0., 2.])
+    """
+    return Relu.apply(input)
+
+
+def _value_scalar(value):
+    return value.item() if isinstance(value, Tensor) else value
+
+
+def addcmul(input, tensor1, tensor2, *, value=1, out=None) -> Tensor:
+    """``input + value * tensor1 * tensor2``.
+
+    Example:
+        >>> import ember
+        >>> ember.addcmul(ember.ones(2), ember.tensor([1.0, 2.0]), ember.tensor([3.0, 4.0]), value=0.5)
+        tensor([2.5000, 5.0000])
+    """
+    return maybe_out(Addcmul.apply(input, tensor1, tensor2, value=_value_scalar(value)), out)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1, out=None) -> Tensor:
+    """``input + value * tensor1 / tensor2`` (integer tensor1/tensor2 are refused).
+
+    Example:
+        >>> import ember
+        >>> ember.addcdiv(ember.zeros(2), ember.tensor([1.0, 2.0]), ember.tensor([4.0, 4.0]), value=2)
+        tensor([0.5000, 1.0000])
+    """
+    return maybe_out(Addcdiv.apply(input, tensor1, tensor2, value=_value_scalar(value)), out)
+
+
+subtract = sub
+multiply = mul
+divide = div
+negative = neg
 
 
 # --------------------------------------------------------- operators and methods
-def _rsub(self, other):
-    return Sub.apply(other, self)
+def _binary_operator(fn, reflected=False):
+    """An operator method: NotImplemented for foreign operands, so Python can try theirs."""
+    if reflected:
+
+        def operator(self, other):
+            if not isinstance(other, OPERAND_TYPES):
+                return NotImplemented
+            return fn(other, self)
+
+    else:
+
+        def operator(self, other):
+            if not isinstance(other, OPERAND_TYPES):
+                return NotImplemented
+            return fn(self, other)
+
+    return operator
 
 
-def _rdiv(self, other):
-    return Div.apply(other, self)
+def _rtruediv(self, other):
+    # torch computes ``number / x`` as ``reciprocal(x) * number`` (a MulBackward0 node)
+    from .unary import reciprocal
 
-
-def _rpow(self, other):
-    return Pow.apply(other, self)
+    return Mul.apply(reciprocal(self), other)
 
 
 bind_methods(
     add=add,
     sub=sub,
     subtract=sub,
+    rsub=rsub,
     mul=mul,
     multiply=mul,
     div=div,
@@ -540,73 +470,56 @@ bind_methods(
     true_divide=true_divide,
     neg=neg,
     negative=neg,
-    pow=pow,
-    exp=exp,
-    log=log,
-    sqrt=sqrt,
+    positive=positive,
     relu=relu,
-    sigmoid=sigmoid,
-    tanh=tanh,
-    abs=abs,
-    absolute=abs,
-    eq=eq,
-    ne=ne,
-    not_equal=ne,
-    lt=lt,
-    less=lt,
-    le=le,
-    less_equal=le,
-    gt=gt,
-    greater=gt,
-    ge=ge,
-    greater_equal=ge,
-    __add__=lambda self, other: Add.apply(self, other),
-    __radd__=lambda self, other: Add.apply(other, self),
-    __sub__=lambda self, other: Sub.apply(self, other),
-    __rsub__=_rsub,
-    __mul__=lambda self, other: Mul.apply(self, other),
-    __rmul__=lambda self, other: Mul.apply(other, self),
-    __truediv__=lambda self, other: Div.apply(self, other),
-    __rtruediv__=_rdiv,
-    __pow__=lambda self, other: Pow.apply(self, other),
-    __rpow__=_rpow,
+    addcmul=addcmul,
+    addcdiv=addcdiv,
+    __add__=_binary_operator(Add.apply),
+    __radd__=_binary_operator(Add.apply, reflected=True),
+    __sub__=_binary_operator(Sub.apply),
+    __rsub__=_binary_operator(lambda other, self: RsubScalar.apply(self, other), reflected=True),
+    __mul__=_binary_operator(Mul.apply),
+    __rmul__=_binary_operator(Mul.apply, reflected=True),
+    __truediv__=_binary_operator(Div.apply),
+    __rtruediv__=_binary_operator(lambda other, self: _rtruediv(self, other), reflected=True),
     __neg__=lambda self: Neg.apply(self),
-    __pos__=lambda self: self,
-    __abs__=lambda self: Abs.apply(self),
-    __eq__=eq,
-    __ne__=ne,
-    __lt__=lt,
-    __le__=le,
-    __gt__=gt,
-    __ge__=ge,
+    __pos__=positive,
     add_=inplace_method(add),
     sub_=inplace_method(sub),
-    subtract_=inplace_method(sub),
+    subtract_=inplace_method(sub, "subtract_"),
     mul_=inplace_method(mul),
-    multiply_=inplace_method(mul),
+    multiply_=inplace_method(mul, "multiply_"),
     div_=inplace_method(div),
-    divide_=inplace_method(div),
+    divide_=inplace_method(div, "divide_"),
     true_divide_=inplace_method(true_divide),
     neg_=inplace_method(neg),
-    negative_=inplace_method(neg),
-    pow_=inplace_method(pow),
-    exp_=inplace_method(exp),
-    log_=inplace_method(log),
-    sqrt_=inplace_method(sqrt),
+    negative_=inplace_method(neg, "negative_"),
     relu_=inplace_method(relu),
-    sigmoid_=inplace_method(sigmoid),
-    tanh_=inplace_method(tanh),
-    abs_=inplace_method(abs),
-    absolute_=inplace_method(abs),
-    eq_=inplace_method(eq),
-    ne_=inplace_method(ne),
-    lt_=inplace_method(lt),
-    le_=inplace_method(le),
-    gt_=inplace_method(gt),
-    ge_=inplace_method(ge),
-    __iadd__=inplace_method(add),
-    __isub__=inplace_method(sub),
-    __imul__=inplace_method(mul),
-    __itruediv__=inplace_method(div),
-    __ipow__=inplace_method(pow),
+    addcmul_=inplace_method(addcmul),
+    addcdiv_=inplace_method(addcdiv),
+    __iadd__=inplace_method(add, "__iadd__"),
+    __isub__=inplace_method(sub, "__isub__"),
+    __imul__=inplace_method(mul, "__imul__"),
+    __itruediv__=inplace_method(div, "__itruediv__"),
 )
+
+# The sibling modules attach their Tensor methods on import; the names below were
+# first defined here, so ``from ember.ops.elementwise import exp`` keeps working.
+from . import logical, power, rounding, selection, special_math, trigonometric, unary  # noqa: F401
+from .logical import (  # noqa: F401
+    eq,
+    ge,
+    greater,
+    greater_equal,
+    gt,
+    le,
+    less,
+    less_equal,
+    lt,
+    ne,
+    not_equal,
+)
+from .power import pow  # noqa: F401
+from .selection import where  # noqa: F401
+from .trigonometric import tanh  # noqa: F401
+from .unary import abs, absolute, exp, log, sigmoid, sqrt  # noqa: F401
