@@ -38,8 +38,8 @@ import warnings
 
 import numpy as np
 
-from ..autograd.function import Function
 from .._tensor import Tensor
+from ..autograd.function import Function
 from ._util import shape_str, xp_of
 
 __all__ = [

@@ -23,16 +23,16 @@ import math
 
 import numpy as np
 
+from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
-from .._tensor import Tensor
 from ._util import shape_str, xp_of
 
 __all__ = [
     "batch_norm",
-    "layer_norm",
     "group_norm",
     "instance_norm",
+    "layer_norm",
     "local_response_norm",
     "native_batch_norm",
     "native_layer_norm",
@@ -68,7 +68,12 @@ class Normalize(Function):
     _backward_name = "NativeBatchNormBackward0"
 
     @staticmethod
-    def forward(ctx, x, weight=None, bias=None, dims=(), mean=None, invstd=None, param_shape=(), batch_stats=True, eps=1e-5):
+    def forward(ctx, x, weight=None, bias=None, dims=(), mean=None, invstd=None, param_shape=(), batch_stats=True, eps=1e-5, work_shape=None):
+        ctx.work_shape = work_shape
+        ctx.save_for_backward(x, weight)
+        in_shape = x.shape
+        if work_shape is not None:  # group norm computes on (N, G, C/G, rest)
+            x = x.reshape(work_shape)
         ctx.dims = dims
         ctx.param_shape = param_shape
         ctx.batch_stats = batch_stats
@@ -76,7 +81,6 @@ class Normalize(Function):
         ctx.invstd = invstd
         ctx.eps = eps
         ctx.bias_shape = bias.shape if bias is not None else None
-        ctx.save_for_backward(x, weight)
         cdt = _compute_dtype(x.dtype)
         xc = x.astype(cdt, copy=False)
         y = (xc - mean) * invstd
@@ -84,7 +88,8 @@ class Normalize(Function):
             y *= weight.astype(cdt, copy=False).reshape(param_shape)
         if bias is not None:
             y += bias.astype(cdt, copy=False).reshape(param_shape)
-        return y.astype(x.dtype, copy=False)
+        y = y.astype(x.dtype, copy=False)
+        return y if work_shape is None else y.reshape(in_shape)
 
     @staticmethod
     def backward(ctx, grad):
@@ -106,6 +111,9 @@ def _normalize_backward_arrays(ctx, grad, x, weight, need_x, need_w, need_b):
     """The backward on raw arrays (no graph of the backward is recorded)."""
     g = grad._array
     xa = x._array
+    if ctx.work_shape is not None:
+        g = g.reshape(ctx.work_shape)
+        xa = xa.reshape(ctx.work_shape)
     cdt = _compute_dtype(xa.dtype)
     g = g.astype(cdt, copy=False)
     xhat = (xa.astype(cdt, copy=False) - ctx.mean) * ctx.invstd
@@ -124,7 +132,7 @@ def _normalize_backward_arrays(ctx, grad, x, weight, need_x, need_w, need_b):
             gx = (gxhat - mean_g - xhat * mean_gx) * ctx.invstd
         else:
             gx = gxhat * ctx.invstd
-        grad_x = Tensor._from_array(gx.astype(xa.dtype, copy=False))
+        grad_x = Tensor._from_array(gx.astype(xa.dtype, copy=False).reshape(grad._array.shape))
     return grad_x, grad_w, grad_b
 
 
@@ -132,6 +140,10 @@ def _normalize_backward_graph(ctx, grad, x, weight, need_x, need_w, need_b):
     """The same backward in ember ops on the saved input, so it can be differentiated."""
     dims = ctx.dims
     pshape = ctx.param_shape
+    out_shape = tuple(grad.shape)
+    if ctx.work_shape is not None:
+        grad = grad.reshape(ctx.work_shape)
+        x = x.reshape(ctx.work_shape)
     pdims = _param_dims(x.dim(), pshape)
     xc = x.float() if x._array.dtype.name in _LOW_PRECISION else x
     if ctx.batch_stats:
@@ -156,6 +168,7 @@ def _normalize_backward_graph(ctx, grad, x, weight, need_x, need_w, need_b):
             grad_x = (gxhat - mean_g - xhat * mean_gx) * invstd
         else:
             grad_x = gxhat * invstd
+        grad_x = grad_x.reshape(out_shape)
     return grad_x, grad_w, grad_b
 
 
@@ -333,14 +346,17 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
                 f"{name} of shape {shape_str(t.shape)} and input of shape {shape_str(shape)}"
             )
     n = shape[0]
-    # (N, G, C/G, rest): statistics over the last two dims, parameters per (group, channel)
-    grouped = input.reshape(n, num_groups, channels // num_groups, -1)
-    x = grouped._array
+    # statistics over (C/G, rest) of a (N, G, C/G, rest) view; parameters per (group, channel)
+    work = (n, num_groups, channels // num_groups, math.prod(shape[2:]))
+    x = input._array.reshape(work)
     dims = (2, 3)
     mean, var = _batch_stats(x.astype(_compute_dtype(x.dtype), copy=False), dims)
     param_shape = (num_groups, channels // num_groups, 1)
-    out = _normalize(grouped, weight, bias, dims, mean, var, eps, param_shape, True, "NativeGroupNormBackward0")
-    return out.reshape(shape)
+    invstd = 1.0 / xp_of(x).sqrt(var + eps)
+    return _NAMED["NativeGroupNormBackward0"].apply(
+        input, weight, bias, dims=dims, mean=mean, invstd=invstd, param_shape=param_shape, batch_stats=True, eps=eps,
+        work_shape=work,
+    )
 
 
 # --------------------------------------------------------------- instance norm

@@ -22,34 +22,34 @@ import math
 
 import numpy as np
 
+from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
-from .._tensor import Tensor
 from ._util import shape_str, xp_of
 from .conv import _geometry
 
 __all__ = [
-    "max_pool1d",
-    "max_pool2d",
-    "max_pool3d",
-    "max_pool1d_with_indices",
-    "max_pool2d_with_indices",
-    "max_pool3d_with_indices",
-    "avg_pool1d",
-    "avg_pool2d",
-    "avg_pool3d",
     "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
     "adaptive_avg_pool3d",
     "adaptive_max_pool1d",
-    "adaptive_max_pool2d",
-    "adaptive_max_pool3d",
     "adaptive_max_pool1d_with_indices",
+    "adaptive_max_pool2d",
     "adaptive_max_pool2d_with_indices",
+    "adaptive_max_pool3d",
     "adaptive_max_pool3d_with_indices",
+    "avg_pool1d",
+    "avg_pool2d",
+    "avg_pool3d",
     "lp_pool1d",
     "lp_pool2d",
     "lp_pool3d",
+    "max_pool1d",
+    "max_pool1d_with_indices",
+    "max_pool2d",
+    "max_pool2d_with_indices",
+    "max_pool3d",
+    "max_pool3d_with_indices",
     "max_unpool1d",
     "max_unpool2d",
     "max_unpool3d",
@@ -103,6 +103,26 @@ class IndexGather(Function):
     @staticmethod
     def backward(ctx, grad):
         return IndexScatter.apply(grad, indices=ctx.indices, spatial=ctx.spatial)
+
+
+class MaxUnpool(Function):
+    """Write ``values`` into zeros ``(N, C, *spatial)`` at flat plane positions (no summing)."""
+
+    _array_forward = True
+    _backward_name = "MaxUnpool2DBackward0"
+
+    @staticmethod
+    def forward(ctx, values, indices=None, spatial=()):
+        ctx.indices = indices
+        xp = xp_of(values)
+        n, c = values.shape[:2]
+        out = xp.zeros((n, c, math.prod(spatial)), values.dtype)
+        xp.put_along_axis(out, indices.reshape(n, c, -1), values.reshape(n, c, -1), axis=2)
+        return out.reshape((n, c) + tuple(spatial))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return IndexGather.apply(grad, indices=ctx.indices)
 
 
 # ------------------------------------------------------------------ max pooling
@@ -172,12 +192,12 @@ def _argmax_indices(xpad, values, geom):
             run &= xpad[(Ellipsis,) + region] != values
             arg += run
     if values.dtype.kind == "f" and not bool(xp.isfinite(values.sum(dtype=np.float64))):
-        nan_out = values != values
+        nan_out = xp.isnan(values)
         if nan_out.any():
             last_nan = xp.zeros(values.shape, arg_dtype)
             for k, region in enumerate(regions):
                 cand = xpad[(Ellipsis,) + region]
-                last_nan = xp.where(cand != cand, arg_dtype(k), last_nan)
+                last_nan = xp.where(xp.isnan(cand), arg_dtype(k), last_nan)
             arg = xp.where(nan_out, last_nan, arg)
     strides = _plane_strides(geom.spatial)
     offsets = np.zeros(kcount, np.int64)
@@ -373,7 +393,7 @@ def _adaptive_max_arrays(x, out):
         cand = gathered[..., j]
         better = cand > best
         if nan_possible:
-            better |= cand != cand
+            better |= xp.isnan(cand)
         xp.copyto(best, cand, where=better)
         xp.copyto(arg, j, where=better)
     indices = xp.take_along_axis(xp.broadcast_to(xp.asarray(table), (n, c) + table.shape), arg[..., None], axis=-1)[..., 0]
@@ -756,8 +776,10 @@ def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, n):
     kernel = _ints(kernel_size, n, f"lp_pool{n}d", "kernel_size")
     avg = {1: avg_pool1d, 2: avg_pool2d, 3: avg_pool3d}[n]
     out = avg(input.pow(norm_type), kernel, stride, 0, ceil_mode)
-    # sign(out) * relu(|out|) keeps the sign of odd powers and zeroes negatives' magnitude rounding
-    return (_sign(out) * out.abs().relu()).mul(math.prod(kernel)).pow(1.0 / norm_type)
+    # torch's sign(out) * relu(|out|); |out| is written out * sign(out) with the sign a
+    # constant, which has abs's gradient (0 at 0) without needing abs's backward
+    sign = _sign(out)
+    return (sign * (out * sign).relu()).mul(math.prod(kernel)).pow(1.0 / norm_type)
 
 
 def _sign(t: Tensor) -> Tensor:
@@ -817,7 +839,7 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, n, op
     if idx_arr.size and (idx_arr.min() < 0 or idx_arr.max() >= plane):
         bad = int(idx_arr.max()) if idx_arr.max() >= plane else int(idx_arr.min())
         raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size {'x'.join(str(o) for o in out)}")
-    result = IndexScatter.apply(x, indices=idx_arr, spatial=out)
+    result = MaxUnpool.apply(x, indices=idx_arr, spatial=out)
     return result if batched else result.squeeze(0)
 
 

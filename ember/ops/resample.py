@@ -22,23 +22,23 @@ import warnings
 
 import numpy as np
 
-from ..autograd.function import Function
 from .._tensor import Tensor
+from ..autograd.function import Function
 from ._util import shape_str, xp_of
 from .conv import _geometry
 from .pooling import AxisLinear, adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 
 __all__ = [
-    "pad",
     "constant_pad_nd",
-    "interpolate",
-    "upsample",
-    "upsample_nearest",
-    "upsample_bilinear",
-    "unfold",
     "fold",
+    "interpolate",
+    "pad",
     "pixel_shuffle",
     "pixel_unshuffle",
+    "unfold",
+    "upsample",
+    "upsample_bilinear",
+    "upsample_nearest",
 ]
 
 
@@ -146,13 +146,17 @@ def _pairs(pad, ndim: int) -> tuple:
 
 
 def _pad_source_index(size: int, lo: int, hi: int, mode: str):
+    """For each output position along one axis, the input position it copies."""
     j = np.arange(-lo, size + hi)
     if mode == "reflect":
         j = np.abs(j)
         return np.where(j >= size, 2 * (size - 1) - j, j)
     if mode == "replicate":
         return np.clip(j, 0, size - 1)
-    return np.mod(j, size)  # circular
+    # circular: negative amounts crop first, and the padding wraps around what is left
+    start, stop = max(-lo, 0), size - max(-hi, 0)
+    kept = stop - start
+    return start + np.mod(np.arange(-max(lo, 0), kept + max(hi, 0)), kept)
 
 
 _PAD_NAMES = {"reflect": "ReflectionPad{}DBackward0", "replicate": "ReplicationPad{}DBackward0", "circular": "CircularPad{}DBackward0"}
@@ -369,7 +373,7 @@ def interpolate(
         out = [int(s) for s in sizes]
         scales = None
     else:
-        out = [int(math.floor(float(s) * float(f))) for s, f in zip(spatial, scales)]
+        out = [math.floor(float(s) * float(f)) for s, f in zip(spatial, scales)]
         if recompute_scale_factor:
             scales = None
     if scales is None:

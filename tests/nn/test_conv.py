@@ -158,14 +158,18 @@ def _z(*shape, dtype=np.float32):
         (
             lambda m, x, w: F(m).conv2d(x, w),
             [_z(2, 4, 8, 8), _z(6, 3, 5, 5)],
-            r"Given groups=1, weight of size \[6, 3, 5, 5\], expected input\[2, 4, 8, 8\] to have 3 channels, "
-            r"but got 4 channels instead",
+            (
+                r"Given groups=1, weight of size \[6, 3, 5, 5\], expected input\[2, 4, 8, 8\] to have 3 channels, "
+                r"but got 4 channels instead"
+            ),
         ),
         (
             lambda m, x, w: F(m).conv2d(x, w),
             [_z(2, 3, 4, 4), _z(6, 3, 5, 5)],
-            r"Calculated padded input size per channel: \(4 x 4\). Kernel size: \(5 x 5\). Kernel size can't be "
-            r"greater than actual input size",
+            (
+                r"Calculated padded input size per channel: \(4 x 4\). Kernel size: \(5 x 5\). Kernel size can't be "
+                r"greater than actual input size"
+            ),
         ),
         (lambda m, x, w: F(m).conv2d(x, w, dilation=3), [_z(1, 1, 5, 5), _z(1, 1, 3, 3)], r"Kernel size: \(7 x 7\)"),
         (lambda m, x, w: F(m).conv2d(x, w), [_z(2, 3), _z(6, 3, 5, 5)], r"Expected 3D \(unbatched\) or 4D \(batched\) input to conv2d"),
