@@ -8,7 +8,7 @@ Example:
 """
 
 from .ops.linalg import linalg_cross as cross
-from .ops.linalg import matmul, vdot
+from .ops.linalg import matmul
 from .ops.linalg_decompositions import (
     LinAlgError,
     cholesky,
@@ -27,6 +27,7 @@ from .ops.linalg_decompositions import (
 )
 from .ops.linalg_functions import (
     cond,
+    lstsq,
     matrix_norm,
     matrix_power,
     matrix_rank,
@@ -60,6 +61,7 @@ __all__ = [
     "eigvalsh",
     "inv",
     "inv_ex",
+    "lstsq",
     "matmul",
     "matrix_norm",
     "matrix_power",
@@ -74,7 +76,6 @@ __all__ = [
     "solve_triangular",
     "svd",
     "svdvals",
-    "vdot",
     "vecdot",
     "vector_norm",
 ]

@@ -19,7 +19,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.function import Function
-from ._select import constant, type_name
+from ._select import constant, return_type, type_name
 from ._util import bind_methods
 from .elementwise import where
 from .linalg import matmul
@@ -225,6 +225,53 @@ def cond(A: Tensor, p=None, *, out=None) -> Tensor:
         high, low = values[..., 0], values[..., -1]
         return _with_out(high / low if p != -2 else low / high, out)
     return _with_out(matrix_norm(A, p) * matrix_norm(inv(A), p), out)
+
+
+# ----------------------------------------------------------------- least squares
+LstsqResult = return_type("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))
+
+
+def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None):
+    """Least-squares solution of ``A X = B`` (minimum norm when underdetermined), via the SVD.
+
+    Like torch's drivers, 'gelsd'/'gelss' also report singular values and (for tall
+    full-rank ``A``) the squared residuals; the default 'gelsy' leaves those empty.
+
+    Example:
+        >>> import ember
+        >>> a = ember.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+        >>> ember.linalg.lstsq(a, ember.tensor([[1.0], [1.0], [2.0]])).solution
+        tensor([[1.0000],
+                [1.0000]])
+    """
+    a = A._array
+    _check_matrix_input(a, "linalg.lstsq", square=False)
+    if driver not in (None, "gels", "gelsy", "gelsd", "gelss"):
+        raise RuntimeError(f"torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss), but got {driver}")
+    vector = B._array.ndim == a.ndim - 1
+    rhs = B.unsqueeze(-1) if vector else B
+    if rhs._array.shape[-2] != a.shape[-2]:
+        raise RuntimeError(
+            f"torch.linalg.lstsq: input.size(-2) should match other.size(-2), but got {a.shape[-2]} and "
+            f"{rhs._array.shape[-2]}"
+        )
+    m, n = a.shape[-2:]
+    if rcond is None:
+        rcond = max(m, n) * np.finfo(a.dtype).eps
+    solution = matmul(pinv(A, rtol=rcond), rhs)
+    values = np.linalg.svd(a, compute_uv=False)
+    cutoff = rcond * (values.max(axis=-1, keepdims=True) if values.shape[-1] else 0)
+    rank_arr = (values > cutoff).sum(axis=-1).astype(np.int64)
+    empty = Tensor._from_array(np.empty((0,), a.dtype))
+    rank = Tensor._from_array(np.asarray(rank_arr)) if driver != "gels" else Tensor._from_array(np.empty((0,), np.int64))
+    singular_values = Tensor._from_array(values) if driver in ("gelsd", "gelss") else empty
+    residuals = empty
+    if driver in ("gels", "gelsd", "gelss") and m > n and np.all(rank_arr == n):
+        difference = matmul(A, solution) - rhs
+        residuals = (difference * difference).sum(-2)
+    if vector:
+        solution = solution.squeeze(-1)
+    return LstsqResult(solution, residuals, rank, singular_values)
 
 
 # ------------------------------------------------------------ triangular solves

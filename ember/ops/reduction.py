@@ -54,7 +54,6 @@ __all__ = [
     "sum",
     "var",
     "var_mean",
-    "vector_norm",
 ]
 
 _py_sum = builtins.sum

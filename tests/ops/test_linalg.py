@@ -533,3 +533,21 @@ def test_trace_and_cross_errors():
     check_error(lambda m, x: m.trace(x), [zeros(2, 2, 2)], RuntimeError, "trace: expected a matrix, but got tensor with dim 3")
     check_error(lambda m, a, b: m.linalg.cross(a, b), [zeros(2, 4), zeros(2, 4)], RuntimeError, "linalg.cross: inputs dimension -1 must have length 3. Got 4 and 4")
     check_error(lambda m, a, b: m.linalg.cross(a, b), [zeros(2, 3), zeros(3)], RuntimeError, "linalg.cross: inputs must have the same number of dimensions")
+
+
+@pytest.mark.parametrize(
+    "fn,shapes",
+    [
+        (lambda m, a, b: m.linalg.lstsq(a, b).solution, [(5, 3), (5, 2)]),
+        (lambda m, a, b: m.linalg.lstsq(a, b).solution, [(3, 5), (3, 2)]),
+        (lambda m, a, b: m.linalg.lstsq(a, b, driver="gelsd"), [(2, 5, 3), (2, 5, 2)]),
+        (lambda m, a, b: m.linalg.lstsq(a, b, driver="gelss"), [(5, 3), (5,)]),
+    ],
+)
+def test_lstsq_matches_torch(fn, shapes):
+    check(fn, shapes, dtype="float64", atol=1e-7, rtol=1e-6)
+
+
+def test_lstsq_default_driver_outputs_and_gradcheck():
+    check(lambda m, a, b: m.linalg.lstsq(a, b), [(5, 3), (5, 2)], dtype="float64", grad=False)
+    gradcheck(lambda m, a, b: m.linalg.lstsq(a, b).solution, [(4, 3), (4, 2)])
