@@ -107,9 +107,17 @@ def cast_operand(x, np_dtype):
 def promote(a, b, op: str = "op"):
     """Bring two operands to torch's common dtype (see ``_util.promote_arrays``).
 
-    Same-dtype arrays pass through untouched: the common case stays cheap.
+    The common cases return at once: same-dtype arrays, and a floating array with a
+    Python int/float (NumPy's weak scalars already give torch's answer there).
     """
-    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.dtype == b.dtype:
+    type_a, type_b = type(a), type(b)
+    if type_a is np.ndarray:
+        if type_b is np.ndarray:
+            if a.dtype == b.dtype:
+                return a, b
+        elif (type_b is float or type_b is int) and a.dtype.kind == "f":
+            return a, b
+    elif type_b is np.ndarray and (type_a is float or type_a is int) and b.dtype.kind == "f":
         return a, b
     # NumPy scalars count as Python numbers in torch (np.float64 must not widen float32)
     if isinstance(a, np.generic):

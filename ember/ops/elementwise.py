@@ -96,7 +96,7 @@ class Add(Function):
             out = a + b
         except ValueError:
             raise broadcast_error("add", np.shape(a), np.shape(b)) from None
-        return xp_of(a, b).asarray(out)
+        return out if type(out) is np.ndarray else xp_of(a, b).asarray(out)
 
     @staticmethod
     def backward(ctx, grad):
@@ -120,7 +120,7 @@ class Sub(Function):
             out = a - b
         except ValueError:
             raise broadcast_error("sub", np.shape(a), np.shape(b)) from None
-        return xp_of(a, b).asarray(out)
+        return out if type(out) is np.ndarray else xp_of(a, b).asarray(out)
 
     @staticmethod
     def backward(ctx, grad):
@@ -162,7 +162,7 @@ class Mul(Function):
             out = a * b
         except ValueError:
             raise broadcast_error("mul", np.shape(a), np.shape(b)) from None
-        return xp_of(a, b).asarray(out)
+        return out if type(out) is np.ndarray else xp_of(a, b).asarray(out)
 
     @staticmethod
     def backward(ctx, grad):
@@ -190,7 +190,7 @@ class Div(Function):
                 out = a / b
         except ValueError:
             raise broadcast_error("div", np.shape(a), np.shape(b)) from None
-        return xp_of(a, b).asarray(out)
+        return out if type(out) is np.ndarray else xp_of(a, b).asarray(out)
 
     @staticmethod
     def backward(ctx, grad):
@@ -228,16 +228,19 @@ class Relu(Function):
     def forward(ctx, a):
         if a.dtype == np.bool_:
             raise RuntimeError("Boolean inputs not supported for relu")
-        xp = xp_of(a)
-        out = xp.asarray(xp.maximum(a, 0))  # a Python 0 keeps a's dtype
+        out = xp_of(a).maximum(a, 0)  # a Python 0 keeps a's dtype
+        if type(out) is not np.ndarray:
+            out = xp_of(a).asarray(out)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        # torch: the gradient at 0 is 0
-        return grad * (out > 0)
+        # torch: the gradient at 0 is 0.  The mask is a constant of grad's dtype, so the
+        # product takes the same-dtype fast path (and stays differentiable in grad).
+        mask = (out._array > 0).astype(grad._array.dtype)
+        return grad * Tensor._from_array(mask)
 
 
 class Addcmul(Function):
