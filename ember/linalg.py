@@ -28,6 +28,7 @@ from .ops.linalg_decompositions import (
 from .ops.linalg_functions import (
     cond,
     lstsq,
+    matrix_exp,
     matrix_norm,
     matrix_power,
     matrix_rank,
@@ -63,6 +64,7 @@ __all__ = [
     "inv_ex",
     "lstsq",
     "matmul",
+    "matrix_exp",
     "matrix_norm",
     "matrix_power",
     "matrix_rank",

@@ -32,7 +32,7 @@ from .linalg_decompositions import (
     svdvals,
 )
 
-__all__ = ["cholesky_inverse", "cholesky_solve", "matrix_power", "pinverse"]
+__all__ = ["cholesky_inverse", "cholesky_solve", "matrix_exp", "matrix_power", "pinverse"]
 
 
 # ------------------------------------------------------------------------- norms
@@ -227,6 +227,93 @@ def cond(A: Tensor, p=None, *, out=None) -> Tensor:
     return _with_out(matrix_norm(A, p) * matrix_norm(inv(A), p), out)
 
 
+# ------------------------------------------------------------- matrix exponential
+# Higham (2005): degree-13 Pade approximant with scaling and squaring.
+_PADE13 = (
+    64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0,
+    129060195264000.0, 10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0,
+    40840800.0, 960960.0, 16380.0, 182.0, 1.0,
+)
+_THETA13 = 5.371920351148152
+
+
+def _expm_arrays(a: np.ndarray) -> np.ndarray:
+    """``exp(a)`` for a stack of matrices, each scaled by its own power of two."""
+    work = a.astype(np.float64) if a.dtype != np.float64 else a
+    norm = np.abs(work).sum(axis=-2).max(axis=-1) if work.size else np.zeros(work.shape[:-2])
+    with np.errstate(divide="ignore"):
+        squarings = np.maximum(0, np.ceil(np.log2(norm / _THETA13))).astype(np.int64)
+    squarings = np.where(np.isfinite(norm), squarings, 0)
+    scaled = work / (2.0 ** squarings)[..., None, None]
+    b = _PADE13
+    eye = np.eye(a.shape[-1])
+    a2 = scaled @ scaled
+    a4 = a2 @ a2
+    a6 = a4 @ a2
+    u = scaled @ (a6 @ (b[13] * a6 + b[11] * a4 + b[9] * a2) + b[7] * a6 + b[5] * a4 + b[3] * a2 + b[1] * eye)
+    v = a6 @ (b[12] * a6 + b[10] * a4 + b[8] * a2) + b[6] * a6 + b[4] * a4 + b[2] * a2 + b[0] * eye
+    result = np.linalg.solve(v - u, v + u)
+    for i in range(int(squarings.max(initial=0))):  # square back, each matrix as often as it was scaled
+        squared = result @ result
+        result = np.where((squarings > i)[..., None, None], squared, result)
+    return result.astype(a.dtype, copy=False)
+
+
+class _UpperBlocks(Function):
+    """``[[top_left, top_right], [0, bottom_right]]`` from three square blocks."""
+
+    _array_forward = True
+    _backward_name = "CatBackward0"
+
+    @staticmethod
+    def forward(ctx, top_left, top_right, bottom_right):
+        n = top_left.shape[-1]
+        ctx.n = n
+        shape = np.broadcast_shapes(top_left.shape, top_right.shape, bottom_right.shape)
+        out = np.zeros(shape[:-2] + (2 * n, 2 * n), top_left.dtype)
+        out[..., :n, :n] = top_left
+        out[..., :n, n:] = top_right
+        out[..., n:, n:] = bottom_right
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        n = ctx.n
+        return grad[..., :n, :n], grad[..., :n, n:], grad[..., n:, n:]
+
+
+class MatrixExp(Function):
+    _array_forward = True
+    _backward_name = "LinalgMatrixExpBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _expm_arrays(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # The Frechet derivative in direction G is the top-right block of exp([[A, G], [0, A]]);
+        # the gradient is that derivative for A^T.
+        (a,) = ctx.saved_tensors
+        n = a._array.shape[-1]
+        a_t = _mT(a)
+        return matrix_exp(_UpperBlocks.apply(a_t, grad, a_t))[..., :n, n:]
+
+
+def matrix_exp(A: Tensor) -> Tensor:
+    """The matrix exponential ``sum_k A^k / k!`` of a square matrix (or batch).
+
+    Example:
+        >>> import ember
+        >>> ember.linalg.matrix_exp(ember.zeros(2, 2))
+        tensor([[1., 0.],
+                [0., 1.]])
+    """
+    _check_matrix_input(A._array, "linalg.matrix_exp")
+    return MatrixExp.apply(A)
+
+
 # ----------------------------------------------------------------- least squares
 LstsqResult = return_type("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))
 
@@ -370,6 +457,7 @@ def cholesky_inverse(L: Tensor, upper: bool = False, *, out=None) -> Tensor:
 
 # ------------------------------------------------------------ Tensor methods
 bind_methods(
+    matrix_exp=matrix_exp,
     pinverse=pinverse,
     matrix_power=matrix_power,
     cholesky_solve=cholesky_solve,

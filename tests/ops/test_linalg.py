@@ -551,3 +551,19 @@ def test_lstsq_matches_torch(fn, shapes):
 def test_lstsq_default_driver_outputs_and_gradcheck():
     check(lambda m, a, b: m.linalg.lstsq(a, b), [(5, 3), (5, 2)], dtype="float64", grad=False)
     gradcheck(lambda m, a, b: m.linalg.lstsq(a, b).solution, [(4, 3), (4, 2)])
+
+
+@pytest.mark.parametrize(
+    "fn,shapes,dtype,kwargs",
+    [
+        (lambda m, a: m.linalg.matrix_exp(a), [(3, 3)], "float64", {"atol": 1e-9}),
+        (lambda m, a: m.matrix_exp(a * 5), [(2, 3, 3)], "float32", {"atol": 1e-3}),
+        (lambda m, a: a.matrix_exp(), [(4, 4)], "float64", {"low": -10, "high": 10, "rtol": 1e-8}),
+    ],
+)
+def test_matrix_exp_matches_torch(fn, shapes, dtype, kwargs):
+    check(fn, shapes, dtype=dtype, **kwargs)
+
+
+def test_matrix_exp_gradcheck():
+    gradcheck(lambda m, a: m.linalg.matrix_exp(a), [(2, 3, 3)])
