@@ -56,9 +56,6 @@ __all__ = [
     "var_mean",
 ]
 
-_py_sum = builtins.sum
-
-
 def _numel(shape, dims) -> int:
     return int(math.prod(shape[d] for d in dims))
 
@@ -381,7 +378,7 @@ def logsumexp(input, dim, keepdim: bool = False, *, out=None):
     Example:
         >>> import ember
         >>> ember.tensor([1000.0, 1000.0]).logsumexp(0)
-        tensor(1000.6931)
+        tensor(1000.6932)
     """
     dims = reduction_dims(dim, input._array.ndim)
     return _with_out(Logsumexp.apply(input, dims=dims, keepdim=keepdim), out)
