@@ -191,8 +191,11 @@ class FloatUnary(Function):
     @classmethod
     def forward(cls, ctx, a):
         xp = xp_of(a)
+        x = float_operand(a)
         with np.errstate(all="ignore"):
-            out = xp.asarray(getattr(xp, cls._ufunc)(float_operand(a)))
+            out = xp.asarray(getattr(xp, cls._ufunc)(x))
+        if out.dtype != x.dtype:  # some ufuncs widen bfloat16
+            out = out.astype(x.dtype)
         ctx.save_for_backward(a if cls._saves == "input" else out)
         return out
 

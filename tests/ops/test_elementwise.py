@@ -101,6 +101,20 @@ def test_zero_gradients(name):
 
 
 @pytest.mark.parametrize("name,low,high", UNARY, ids=UNARY_NAMES)
+def test_unary_in_bfloat16(name, low, high):
+    grad = name != "sgn"
+    check(
+        lambda m, x: getattr(m, name)(x.bfloat16()),
+        [(3, 4)],
+        low=low,
+        high=high,
+        atol=2e-2,
+        rtol=2e-2,
+        grad=grad,
+    )
+
+
+@pytest.mark.parametrize("name,low,high", UNARY, ids=UNARY_NAMES)
 def test_unary_method_on_noncontiguous_and_in_place(name, low, high):
     grad = name != "sgn"
     check(lambda m, x: getattr(x.t()[::2], name)(), [(4, 3)], low=low, high=high, grad=grad)
@@ -162,6 +176,18 @@ BROADCAST_SHAPES = [[(3, 4), (3, 4)], [(3, 4), (4,)], [(2, 1, 3), (4, 1)], [(3,)
 def test_binary_matches_torch(name, shapes):
     e, t = check(BINARY[name], shapes, low=0.5, high=2.0)
     assert e.grad_fn.name() == t.grad_fn.name()
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+def test_binary_in_bfloat16(name):
+    check(
+        lambda m, x, y: BINARY[name](m, x.bfloat16(), y.bfloat16()),
+        [(3, 4), (4,)],
+        low=0.5,
+        high=2.0,
+        atol=3e-2,
+        rtol=3e-2,
+    )
 
 
 @pytest.mark.parametrize("name", sorted(BINARY))
@@ -401,6 +427,21 @@ def test_in_place_bumps_version_and_refuses_leaves_requiring_grad(method, arg):
         lambda m, x: call(m, x.requires_grad_()), [np.ones(3, np.float32)], RuntimeError, "leaf Variable"
     )
     check(lambda m, x: call(m, x * 1), [(2, 3)], low=0.5, high=2.0)
+
+
+def _write_through_views(m, x):
+    y = x * 1
+    row = y[0]
+    row += 2
+    y[1].mul_(3)
+    y[:, 1].clamp_(0, 0.5)
+    y.t()[0].exp_()
+    y[y > 1] *= 2
+    return y
+
+
+def test_in_place_through_views_matches_torch():
+    check(_write_through_views, [(3, 3)])
 
 
 def test_in_place_refuses_results_the_tensor_cannot_hold():
