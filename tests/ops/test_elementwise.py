@@ -435,8 +435,8 @@ def _write_through_views(m, x):
     row += 2
     y[1].mul_(3)
     y[:, 1].clamp_(0, 0.5)
-    y.t()[0].exp_()
     y[y > 1] *= 2
+    y.t()[0].exp_()
     return y
 
 
