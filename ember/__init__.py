@@ -13,6 +13,7 @@ Subpackages (``nn``, ``optim``, ``utils``, ...) load on first use, so that
 
 import importlib as _importlib
 
+from . import _allocator  # noqa: F401  (keeps freed memory for reuse: see _allocator.py)
 from . import _dtype
 from ._device import device
 from ._dtype import (
