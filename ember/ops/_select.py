@@ -97,13 +97,33 @@ def keep_reduced_dims(shape: tuple, dims: tuple) -> tuple:
     return tuple(1 if i in dims else s for i, s in enumerate(shape))
 
 
+class ExpandReduced(Function):
+    """A reduction's gradient broadcast back over the dims it reduced (a read-only view).
+
+    One op instead of reshape + expand: backward passes are full of these, so they
+    stay cheap.  Its own backward is the sum it undoes.
+    """
+
+    _array_forward = True
+    _backward_name = "ExpandBackward0"
+
+    @staticmethod
+    def forward(ctx, grad, in_shape=(), dims=(), keepdim=False):
+        ctx.dims, ctx.keepdim = dims, keepdim
+        if not keepdim:
+            grad = grad.reshape(keep_reduced_dims(in_shape, dims))
+        return xp_of(grad).broadcast_to(grad, in_shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.sum(dim=ctx.dims, keepdim=ctx.keepdim)
+
+
 def expand_reduced(grad: Tensor, in_shape: tuple, dims: tuple, keepdim: bool) -> Tensor:
     """Broadcast a reduction's gradient back over the dims it reduced."""
-    if not keepdim and dims:
-        grad = grad.reshape(keep_reduced_dims(in_shape, dims))
-    if tuple(grad._array.shape) == tuple(in_shape):
-        return grad
-    return grad.expand(in_shape)
+    if not dims or tuple(grad._array.shape) == tuple(in_shape):
+        return grad if keepdim or not dims else grad.reshape(tuple(in_shape))
+    return ExpandReduced.apply(grad, in_shape=tuple(in_shape), dims=dims, keepdim=keepdim)
 
 
 def constant(arr) -> Tensor:

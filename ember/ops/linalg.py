@@ -82,6 +82,8 @@ def _check_matmul(a_shape, b_shape, op: str = "matmul") -> None:
             f"{op}: ({_dims_str(a_shape)}) @ ({_dims_str(b_shape)}): inner dimensions {k_a} and "
             f"{k_b} differ"
         )
+    if len(a_shape) <= 2 and len(b_shape) <= 2:
+        return
     try:
         np.broadcast_shapes(a_shape[:-2], b_shape[:-2])
     except ValueError:
@@ -148,6 +150,22 @@ class _Bmm(MatMul):
 _MATMUL_BY_NDIM = {(1, 1): _Dot, (2, 1): _Mv, (1, 2): _VecMat, (2, 2): MatMul}
 
 
+class SwapLastDims(Function):
+    """``x.transpose(-1, -2)`` for use inside backward passes: a plain strided view,
+    without the view bookkeeping user-facing transposes need (nothing writes to it)."""
+
+    _array_forward = True
+    _backward_name = "TransposeBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        return a.swapaxes(-1, -2)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return SwapLastDims.apply(grad)
+
+
 def _matmul_backward(grad, a, b, need_a, need_b):
     """Gradients of ``a @ b`` for every operand rank, each one matrix product."""
     a_nd, b_nd = a._array.ndim, b._array.ndim
@@ -156,14 +174,14 @@ def _matmul_backward(grad, a, b, need_a, need_b):
         return (grad * b if need_a else None), (grad * a if need_b else None)
     if a_nd == 2 and b_nd == 2:
         if need_a:
-            grad_a = matmul(grad, b.transpose(0, 1))
+            grad_a = _product(grad, SwapLastDims.apply(b))
         if need_b:
-            grad_b = matmul(a.transpose(0, 1), grad)
+            grad_b = _product(SwapLastDims.apply(a), grad)
         return grad_a, grad_b
     if b_nd == 2 and a_nd > 2 and need_b:
         # One matrix shared by a stack: its gradient is a single 2-D product.
         k, m = b._array.shape
-        grad_b = matmul(a.reshape(-1, k).transpose(0, 1), grad.reshape(-1, m))
+        grad_b = _product(SwapLastDims.apply(a.reshape(-1, k)), grad.reshape(-1, m))
         need_b = False
     g = grad
     if a_nd == 1:
@@ -173,14 +191,19 @@ def _matmul_backward(grad, a, b, need_a, need_b):
         g = g.unsqueeze(-1)
         b = b.unsqueeze(-1)
     if need_a:
-        grad_a = matmul(g, b.transpose(-1, -2))
+        grad_a = _product(g, SwapLastDims.apply(b))
         if a_nd == 1:
             grad_a = grad_a.squeeze(-2)
     if need_b:
-        grad_b = matmul(a.transpose(-1, -2), g)
+        grad_b = _product(SwapLastDims.apply(a), g)
         if b_nd == 1:
             grad_b = grad_b.squeeze(-1)
     return grad_a, grad_b
+
+
+def _product(x: Tensor, y: Tensor) -> Tensor:
+    """``x @ y`` without matmul's argument checks (for backward passes, whose operands fit)."""
+    return _MATMUL_BY_NDIM.get((x._array.ndim, y._array.ndim), _BatchedMatMul).apply(x, y)
 
 
 def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
