@@ -662,13 +662,13 @@ class Tensor:
         return new
 
     def share_memory_(self) -> "Tensor":
-        from .multiprocessing_support import move_to_shared_memory
+        from .multiprocessing._shared_memory import move_to_shared_memory
 
         move_to_shared_memory(self)
         return self
 
     def is_shared(self) -> bool:
-        from .multiprocessing_support import is_in_shared_memory
+        from .multiprocessing._shared_memory import is_in_shared_memory
 
         return is_in_shared_memory(self)
 
