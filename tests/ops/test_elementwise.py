@@ -139,6 +139,24 @@ def test_unary_dtypes_match_torch(name):
         same_result_or_same_error(lambda m, x: getattr(x.clone(), name + "_")(), [make_array((3,), d, -3, 3)])
 
 
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: x.clamp(-0.5, 0.7),
+        lambda m, x: m.clip(x, min=-0.3),
+        lambda m, x: x.clamp_max(0.2),
+        lambda m, x: m.clamp_min(x, -0.2),
+        lambda m, x: m.logit(x.abs(), eps=0.2),
+        lambda m, x: m.float_power(x.abs(), 1.5),
+        lambda m, x: m.frac(x * 3),
+        lambda m, x: m.nan_to_num(x.log(), nan=1.0),
+    ],
+)
+def test_more_gradchecks(fn):
+    check(fn, [(2, 3)], low=-1.0, high=1.0)
+    gradcheck(fn, [(2, 3)], low=-1.0, high=1.0)
+
+
 def test_unary_rejects_python_numbers():
     check_error(lambda m: m.exp(2), [], TypeError, "must be Tensor")
 
