@@ -449,12 +449,12 @@ def _check_put_dtype(dst, src) -> None:
 
 
 def _value_for_setitem(self: Tensor, value):
-    if isinstance(value, Tensor):
+    """torch takes only a Tensor or a number on the right of ``x[key] = ...``."""
+    if isinstance(value, (Tensor, bool, int, float, np.number, np.bool_)):
         return value
-    if isinstance(value, (bool, int, float, np.number, np.bool_)):
-        return value
-    raise TypeError(f"can't assign a {type(value).__module__ + '.' if isinstance(value, np.ndarray) else ''}"
-                    f"{type(value).__name__} to a {self.type()}")
+    kind = type(value)
+    name = f"numpy.{kind.__name__}" if kind is np.ndarray else kind.__name__
+    raise TypeError(f"can't assign a {name} to a {self.type()}")
 
 
 def setitem(self: Tensor, key, value) -> None:
