@@ -65,6 +65,14 @@ def _check_not_bool(*arrays) -> None:
         raise NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
 
 
+def _require_tensors(op: str, **arguments) -> None:
+    for position, (name, value) in enumerate(arguments.items(), 1):
+        if not isinstance(value, Tensor):
+            kind = type(value)
+            kind = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__.split('.')[0]}.{kind.__name__}"
+            raise TypeError(f"{op}(): argument '{name}' (position {position}) must be Tensor, not {kind}")
+
+
 def _as_tensor(x) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor._from_array(np.asarray(x))
 
@@ -214,6 +222,7 @@ def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
         >>> ember.matmul(ember.ones(5, 2, 3), ember.ones(3)).shape
         torch.Size([5, 2])
     """
+    _require_tensors("matmul", input=input, other=other)
     a, b = input._array, other._array
     _check_matmul(a.shape, b.shape)
     if a.dtype != b.dtype:
@@ -231,6 +240,7 @@ def mm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
         >>> ember.mm(ember.ones(2, 3), ember.ones(3, 4)).shape
         torch.Size([2, 4])
     """
+    _require_tensors("mm", input=input, mat2=mat2)
     a, b = input._array, mat2._array
     if a.ndim != 2:
         raise RuntimeError("self must be a matrix")
@@ -750,13 +760,23 @@ def cross(input: Tensor, other: Tensor, dim=None, *, out=None) -> Tensor:
     return _cross(input, other, dim, out)
 
 
+def _matmul_operator(self, other):
+    if not isinstance(other, Tensor):
+        if not isinstance(other, np.ndarray):
+            return NotImplemented  # Python then raises "unsupported operand type(s) for @"
+        other = _as_tensor(other)
+    return matmul(self, other)
+
+
 def _rmatmul(self, other):
+    if not isinstance(other, np.ndarray):
+        return NotImplemented
     return matmul(_as_tensor(other), self)
 
 
 bind_methods(
     matmul=matmul,
-    __matmul__=matmul,
+    __matmul__=_matmul_operator,
     __rmatmul__=_rmatmul,
     mm=mm,
     bmm=bmm,

@@ -233,6 +233,12 @@ def test_products_require_one_dtype(fn, match):
     check_error(fn, [zeros(3, 3), zeros(3, 3, dtype=np.float64)], RuntimeError, match)
 
 
+def test_non_tensor_operands_are_type_errors():
+    check_error(lambda m, a: a @ [[1.0, 2.0], [3.0, 4.0]], [zeros(2, 2)], TypeError, "unsupported operand type")
+    check_error(lambda m, a: m.mm(a, 3), [zeros(2, 2)], TypeError, r"mm\(\): argument 'mat2' \(position 2\) must be Tensor, not int")
+    check_error(lambda m, a: m.matmul(a, [1.0, 2.0]), [zeros(2, 2)], TypeError, r"matmul\(\): argument 'other' \(position 2\) must be Tensor, not list")
+
+
 def test_bool_matmul_is_not_implemented():
     check_error(lambda m, a, b: a @ b, [np.ones((2, 2), bool), np.ones((2, 2), bool)], NotImplementedError, "Bool")
 
