@@ -623,7 +623,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode: bool = Fal
 
     Example:
         >>> import ember
-        >>> ember.avg_pool2d(ember.ones(1, 1, 4, 4), 2, padding=1, count_include_pad=False).shape
+        >>> ember.nn.functional.avg_pool2d(ember.ones(1, 1, 4, 4), 2, padding=1, count_include_pad=False).shape
         torch.Size([1, 1, 3, 3])
     """
     return _avg_pool_nd(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 2, "avg_pool2d")
@@ -634,7 +634,7 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode: bool = Fal
 
     Example:
         >>> import ember
-        >>> ember.avg_pool3d(ember.ones(1, 1, 4, 4, 4), 2).shape
+        >>> ember.nn.functional.avg_pool3d(ember.ones(1, 1, 4, 4, 4), 2).shape
         torch.Size([1, 1, 2, 2, 2])
     """
     return _avg_pool_nd(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 3, "avg_pool3d")
@@ -689,7 +689,7 @@ def adaptive_avg_pool1d(input, output_size) -> Tensor:
     Example:
         >>> import ember
         >>> ember.adaptive_avg_pool1d(ember.tensor([[[1.0, 2.0, 3.0, 4.0, 5.0]]]), 2)
-        tensor([[[2.0000, 4.0000]]])
+        tensor([[[2., 4.]]])
     """
     return _adaptive_avg_nd(input, output_size, 1, "adaptive_avg_pool1d")
 
@@ -699,7 +699,7 @@ def adaptive_avg_pool2d(input, output_size) -> Tensor:
 
     Example:
         >>> import ember
-        >>> ember.adaptive_avg_pool2d(ember.randn(2, 3, 7, 9), (1, 1)).shape
+        >>> ember.nn.functional.adaptive_avg_pool2d(ember.randn(2, 3, 7, 9), (1, 1)).shape
         torch.Size([2, 3, 1, 1])
     """
     return _adaptive_avg_nd(input, output_size, 2, "adaptive_avg_pool2d")
@@ -710,7 +710,7 @@ def adaptive_avg_pool3d(input, output_size) -> Tensor:
 
     Example:
         >>> import ember
-        >>> ember.adaptive_avg_pool3d(ember.randn(1, 2, 4, 5, 6), 2).shape
+        >>> ember.nn.functional.adaptive_avg_pool3d(ember.randn(1, 2, 4, 5, 6), 2).shape
         torch.Size([1, 2, 2, 2, 2])
     """
     return _adaptive_avg_nd(input, output_size, 3, "adaptive_avg_pool3d")
@@ -731,7 +731,7 @@ def adaptive_max_pool1d(input, output_size, return_indices: bool = False):
 
     Example:
         >>> import ember
-        >>> ember.adaptive_max_pool1d(ember.tensor([[[1.0, 5.0, 3.0, 4.0, 2.0]]]), 2)
+        >>> ember.nn.functional.adaptive_max_pool1d(ember.tensor([[[1.0, 5.0, 3.0, 4.0, 2.0]]]), 2)
         tensor([[[5., 4.]]])
     """
     return _adaptive_max_nd(input, output_size, return_indices, 1, "adaptive_max_pool1d")
@@ -742,7 +742,7 @@ def adaptive_max_pool2d(input, output_size, return_indices: bool = False):
 
     Example:
         >>> import ember
-        >>> ember.adaptive_max_pool2d(ember.randn(1, 3, 7, 7), 3).shape
+        >>> ember.nn.functional.adaptive_max_pool2d(ember.randn(1, 3, 7, 7), 3).shape
         torch.Size([1, 3, 3, 3])
     """
     return _adaptive_max_nd(input, output_size, return_indices, 2, "adaptive_max_pool2d")
@@ -753,7 +753,7 @@ def adaptive_max_pool3d(input, output_size, return_indices: bool = False):
 
     Example:
         >>> import ember
-        >>> ember.adaptive_max_pool3d(ember.randn(1, 1, 4, 4, 4), 2).shape
+        >>> ember.nn.functional.adaptive_max_pool3d(ember.randn(1, 1, 4, 4, 4), 2).shape
         torch.Size([1, 1, 2, 2, 2])
     """
     return _adaptive_max_nd(input, output_size, return_indices, 3, "adaptive_max_pool3d")
@@ -792,7 +792,7 @@ def lp_pool1d(input, norm_type: float, kernel_size, stride=None, ceil_mode: bool
 
     Example:
         >>> import ember
-        >>> ember.lp_pool1d(ember.tensor([[[3.0, 4.0]]]), 2, 2)
+        >>> ember.nn.functional.lp_pool1d(ember.tensor([[[3.0, 4.0]]]), 2, 2)
         tensor([[[5.]]])
     """
     return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 1)
@@ -803,7 +803,7 @@ def lp_pool2d(input, norm_type: float, kernel_size, stride=None, ceil_mode: bool
 
     Example:
         >>> import ember
-        >>> ember.lp_pool2d(ember.ones(1, 1, 4, 4), 2, 2)
+        >>> ember.nn.functional.lp_pool2d(ember.ones(1, 1, 4, 4), 2, 2)
         tensor([[[[2., 2.],
                   [2., 2.]]]])
     """
