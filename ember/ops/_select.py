@@ -187,6 +187,36 @@ def put_along_dim(values: Tensor, index: Tensor, dim: int, shape: tuple, unique:
     return PutAlongDim.apply(values, index, dim=dim, shape=tuple(shape), unique=unique)
 
 
+class WithoutDerivative(Function):
+    """Puts precomputed results in the graph, as torch does for ops it can't differentiate:
+    they require grad, and backward through them raises ``error`` (type, message)."""
+
+    _array_forward = True
+    _backward_name = "NotImplemented"
+
+    @staticmethod
+    def forward(ctx, source, results=(), error=None):
+        ctx.error = error
+        return tuple(results) if len(results) > 1 else results[0]
+
+    @staticmethod
+    def backward(ctx, *grads):
+        exc_type, message = ctx.error
+        raise exc_type(message)
+
+
+_WITHOUT_DERIVATIVE = {}
+
+
+def without_derivative(source: Tensor, results, error, grad_name: str = "NotImplemented"):
+    """Tensors for the arrays ``results``, tied to ``source`` by a node whose backward raises."""
+    fn = _WITHOUT_DERIVATIVE.get(grad_name)
+    if fn is None:
+        fn = _WITHOUT_DERIVATIVE[grad_name] = type(grad_name, (WithoutDerivative,), {"_backward_name": grad_name})
+    out = fn.apply(source, results=tuple(results), error=error)
+    return out if isinstance(out, tuple) else (out,)
+
+
 def return_type(name: str, fields: tuple):
     """A named tuple printed like torch's ``torch.return_types.<name>``."""
     cls = collections.namedtuple(name, fields)

@@ -30,6 +30,7 @@ from ._select import (
     numpy_names,
     reduction_dims,
     type_name,
+    without_derivative,
 )
 from ._util import as_float_array, bind_methods, xp_of
 from .elementwise import where
@@ -760,7 +761,9 @@ def bincount(input, weights=None, minlength: int = 0) -> Tensor:
     if w.shape != a.shape:
         raise RuntimeError("weights should be 1-d and have the same length as input")
     out_dtype = w.dtype if w.dtype.kind == "f" else np.dtype(np.float64)
-    return Tensor._from_array(np.bincount(a, weights=w, minlength=minlength).astype(out_dtype))
+    counts = np.bincount(a, weights=w, minlength=minlength).astype(out_dtype)
+    error = (RuntimeError, "derivative for aten::bincount is not implemented")
+    return without_derivative(weights, (counts,), error)[0]
 
 
 def histc(input, bins: int = 100, min=0, max=0, *, out=None) -> Tensor:

@@ -18,7 +18,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.function import Function
-from ._select import constant, numpy_names, put_along_dim, return_type, single_dim
+from ._select import constant, numpy_names, put_along_dim, return_type, single_dim, without_derivative
 from ._util import bind_methods
 
 __all__ = [
@@ -354,24 +354,6 @@ def mode(input, dim: int = -1, keepdim: bool = False, *, out=None):
 
 
 # ----------------------------------------------------------------------- unique
-class Unique(Function):
-    """Unique values; like torch, the result is in the graph but has no derivative."""
-
-    _array_forward = True
-    _backward_name = "Unique2Backward0"
-
-    @staticmethod
-    def forward(ctx, a, dim=None):
-        values, inverse, counts = np.unique(a, return_inverse=True, return_counts=True, axis=dim)
-        if dim is None:
-            inverse = inverse.reshape(a.shape)
-        return values, inverse.astype(np.int64), counts.astype(np.int64)
-
-    @staticmethod
-    def backward(ctx, *grads):
-        raise NotImplementedError("the derivative for '_unique2' is not implemented.")
-
-
 def unique(input, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False, dim=None):
     """The distinct elements (sorted), optionally with inverse indices and counts.
 
@@ -384,7 +366,16 @@ def unique(input, sorted: bool = True, return_inverse: bool = False, return_coun
     """
     a = input._array
     d = None if dim is None else single_dim(dim, a.ndim)
-    values, inverse, counts = Unique.apply(input, dim=d)
+    values, inverse, counts = np.unique(a, return_inverse=True, return_counts=True, axis=d)
+    if d is None:
+        inverse = inverse.reshape(a.shape)
+    name = "unique_dim" if d is not None else "_unique2"
+    values, inverse, counts = without_derivative(
+        input,
+        (values, inverse.astype(np.int64), counts.astype(np.int64)),
+        (NotImplementedError, f"the derivative for '{name}' is not implemented."),
+        "UniqueDimBackward0" if d is not None else "Unique2Backward0",
+    )
     if return_inverse and return_counts:
         return values, inverse, counts
     if return_inverse:
@@ -418,11 +409,17 @@ def unique_consecutive(input, return_inverse: bool = False, return_counts: bool 
         inverse = np.cumsum(changes) - 1
     starts = np.flatnonzero(changes)
     counts = np.diff(np.append(starts, changes.size))
-    result = [Tensor._from_array(np.ascontiguousarray(values))]
+    values, inverse, counts = without_derivative(
+        input,
+        (np.ascontiguousarray(values), inverse.astype(np.int64), counts.astype(np.int64)),
+        (NotImplementedError, "the derivative for 'unique_consecutive' is not implemented."),
+        "UniqueConsecutiveBackward0",
+    )
+    result = [values]
     if return_inverse:
-        result.append(Tensor._from_array(inverse.astype(np.int64)))
+        result.append(inverse)
     if return_counts:
-        result.append(Tensor._from_array(counts.astype(np.int64)))
+        result.append(counts)
     return result[0] if len(result) == 1 else tuple(result)
 
 

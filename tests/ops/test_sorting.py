@@ -104,12 +104,23 @@ def test_unique(kwargs):
     check(lambda m, t: m.unique_consecutive(t.reshape(-1), **kwargs), inputs=[x], grad=False)
 
 
-def test_unique_of_float_has_no_derivative():
-    x = ember.tensor([2.0, 1.0, 2.0], requires_grad=True)
-    u = ember.unique(x)
-    assert u.tolist() == [1.0, 2.0] and u.requires_grad
-    with pytest.raises(NotImplementedError, match="derivative for '_unique2' is not implemented"):
-        u.sum().backward()
+@pytest.mark.parametrize(
+    "fn,message",
+    [
+        (lambda m, x: m.unique(x), "the derivative for '_unique2' is not implemented"),
+        (lambda m, x: m.unique(x, dim=0), "the derivative for 'unique_dim' is not implemented"),
+        (lambda m, x: m.unique_consecutive(x), "the derivative for 'unique_consecutive' is not implemented"),
+        (lambda m, x: m.bincount(m.tensor([0, 1, 1]), weights=x), "derivative for aten::bincount is not implemented"),
+    ],
+)
+def test_ops_without_derivative_raise_in_backward_like_torch(fn, message):
+    for m in (ember, torch):
+        x = m.tensor([2.0, 1.0, 2.0], requires_grad=True)
+        out = fn(m, x)
+        torch_name = fn(torch, torch.tensor([2.0, 1.0, 2.0], requires_grad=True)).grad_fn.name()
+        assert out.requires_grad and out.grad_fn.name() == torch_name.replace("torch::autograd::", "")
+        with pytest.raises((NotImplementedError, RuntimeError), match=message):
+            out.sum().backward()
 
 
 def test_zero_dim_inputs():
