@@ -16,6 +16,8 @@ Example:
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from . import _dtype
@@ -338,6 +340,13 @@ class Tensor:
             >>> (x ** 3).backward(); x.grad
             tensor(12.)
         """
+        arr = self._array
+        if gradient is None and inputs is None and not create_graph and arr.size == 1 and self._requires_grad and arr.dtype.kind == "f":
+            # The common `loss.backward()`: skip the general argument handling.
+            from .autograd.engine import run_backward
+
+            run_backward((self,), (Tensor._from_array(np.ones(arr.shape, arr.dtype)),), bool(retain_graph), False)
+            return
         from .autograd import backward as _backward
 
         _backward(self, gradient, retain_graph, create_graph, inputs=inputs)
@@ -654,8 +663,11 @@ class Tensor:
                 "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the moment."
             )
         new = type(self)._from_array(self._array.copy(), self._requires_grad)
-        if isinstance(self, Tensor) and type(self) is not Tensor:
-            new.__dict__.update(self.__dict__)
+        # User attributes travel with the copy; autograd bookkeeping (the leaf's
+        # AccumulateGrad node, hooks, view links) belongs to the original alone.
+        for key, value in self.__dict__.items():
+            if key not in _AUTOGRAD_STATE:
+                new.__dict__[key] = copy.deepcopy(value, memo)
         if self._grad is not None:
             new._grad = self._grad._detached_copy()
         memo[id(self)] = new
@@ -697,6 +709,20 @@ class Tensor:
     @property
     def names(self):
         return (None,) * self._array.ndim
+
+
+_AUTOGRAD_STATE = frozenset(
+    {
+        "_grad",
+        "_output_nr",
+        "_base",
+        "_view_func",
+        "_grad_accumulator",
+        "_hooks",
+        "_post_accumulate_hooks",
+        "_retains_grad",
+    }
+)
 
 
 def _rebuild_tensor(arr, requires_grad, cls=Tensor):

@@ -11,12 +11,34 @@ dtype here, in one place, so no op undoes broadcasting itself.
 from __future__ import annotations
 
 import heapq
+import threading
 
 from . import anomaly, function
 from .function import AccumulateGrad, grad_accumulator_for
 from .grad_mode import STATE
 
-__all__ = ["run_backward"]
+__all__ = ["queue_callback", "run_backward"]
+
+
+class _FinalCallbacks(threading.local):
+    def __init__(self):
+        self.stack = []  # one list per backward pass running in this thread (they can nest)
+
+
+_FINAL_CALLBACKS = _FinalCallbacks()
+
+
+def queue_callback(callback) -> None:
+    """Run ``callback()`` once the backward pass that is running now has finished.
+
+    torch's ``Variable._execution_engine.queue_callback``: a gradient hook uses it to act
+    after every gradient of the pass was computed (DistributedDataParallel waits for its
+    gradient all-reduces there).  Callbacks run in the order queued, and may queue more.
+    """
+    stack = _FINAL_CALLBACKS.stack
+    if not stack:
+        raise RuntimeError("Final callbacks can only be installed during backward pass.")
+    stack[-1].append(callback)
 
 
 class _GraphRoot:
@@ -106,6 +128,8 @@ def _validate_grad(node, index, grad, meta):
 
 def _accumulate(node: AccumulateGrad, grad, create_graph: bool, stolen: set) -> None:
     variable = node.variable
+    if variable is None:  # the leaf no longer exists: nobody can read its gradient
+        return
     if variable._hooks is None and variable._post_accumulate_hooks is None and not create_graph:
         current = variable._grad
         if current is None:
@@ -202,6 +226,8 @@ def run_backward(
     prev_mode = STATE.enabled
     STATE.enabled = create_graph
     Tensor = function.Tensor
+    final_callbacks = []
+    _FINAL_CALLBACKS.stack.append(final_callbacks)
     try:
         for (node, nr), g in zip(root_edges, grad_tensors):
             deliver(node, nr, g)
@@ -259,7 +285,10 @@ def run_backward(
                         if left == 0:
                             push(ready, (-child._seq, child))
                 i += 1
+        for callback in final_callbacks:  # the list may grow while it is walked
+            callback()
     finally:
+        _FINAL_CALLBACKS.stack.pop()
         STATE.enabled = prev_mode
     return captured
 

@@ -171,15 +171,24 @@ class Node:
 
 
 class AccumulateGrad(Node):
-    """The node at a leaf tensor: adds the incoming gradient to ``variable.grad``."""
+    """The node at a leaf tensor: adds the incoming gradient to ``variable.grad``.
 
-    __slots__ = ("variable",)
+    The leaf keeps its node for as long as it lives (one node per leaf, as torch); the
+    node refers back to the leaf weakly, so the pair forms no reference cycle.
+    """
+
+    __slots__ = ("_variable_ref",)
 
     def __init__(self, variable):
         super().__init__()
-        self.variable = variable
+        self._variable_ref = weakref.ref(variable)
         self.next_functions = ()
         self.needs_input_grad = ()
+        self._input_meta = ()
+
+    @property
+    def variable(self):
+        return self._variable_ref()
 
 
 class _SavedEntry:
@@ -288,28 +297,47 @@ class Function(metaclass=_FunctionMeta):
     @classmethod
     def apply(cls, *args, **kwargs):
         if cls._array_forward:
-            raw = []
-            needs = False
-            for a in args:
-                if isinstance(a, Tensor):
-                    raw.append(a._array)
-                    if a._requires_grad:
-                        needs = True
-                else:
-                    raw.append(a)
-            if not needs or not STATE.enabled:
-                out = cls.forward(NO_GRAPH_CTX, *raw, **kwargs)
-                if type(out) is tuple:
-                    return tuple(None if o is None else Tensor._from_array(o) for o in out)
-                return Tensor._from_array(out)
-            node = cls._node_cls()
-            if anomaly.STATE.enabled:
-                node._creation_trace = traceback.extract_stack()[:-2]
-            node.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
-            outputs = cls.forward(node, *raw, **kwargs)
-            if type(outputs) is not tuple:
-                return _record_single(node, args, raw, outputs)
-            return _record(node, args, raw, outputs, outputs, False)
+            if STATE.enabled:
+                # One pass gathers the arrays and, for inputs that need a gradient,
+                # the graph edges and the shape/dtype their gradients must have.
+                raw = []
+                needs = []
+                edges = []
+                meta = []
+                any_needs = False
+                for a in args:
+                    if isinstance(a, Tensor):
+                        arr = a._array
+                        raw.append(arr)
+                        if a._requires_grad:
+                            any_needs = True
+                            needs.append(True)
+                            fn = a.grad_fn
+                            edges.append((fn, a._output_nr) if fn is not None else (grad_accumulator_for(a), 0))
+                            meta.append((arr.shape, arr.dtype))
+                            continue
+                    else:
+                        raw.append(a)
+                    needs.append(False)
+                    edges.append(_NO_EDGE)
+                    meta.append(None)
+                if any_needs:
+                    node = cls._node_cls()
+                    if anomaly.STATE.enabled:
+                        node._creation_trace = traceback.extract_stack()[:-2]
+                    node.needs_input_grad = tuple(needs)
+                    node.next_functions = tuple(edges)
+                    node._input_meta = tuple(meta)
+                    outputs = cls.forward(node, *raw, **kwargs)
+                    if type(outputs) is not tuple:
+                        return _record_single(node, args, raw, outputs)
+                    return _record(node, args, raw, outputs, outputs, False, edges_done=True)
+            else:
+                raw = [a._array if isinstance(a, Tensor) else a for a in args]
+            out = cls.forward(NO_GRAPH_CTX, *raw, **kwargs)
+            if type(out) is tuple:
+                return tuple(None if o is None else Tensor._from_array(o) for o in out)
+            return Tensor._from_array(out)
 
         # A user's Function: forward sees Tensors, with recording off.
         needs = STATE.enabled and any(isinstance(a, Tensor) and a._requires_grad for a in args)
@@ -334,6 +362,9 @@ class Function(metaclass=_FunctionMeta):
         return _record(node, args, args, outputs, out_arrays, single)
 
 
+_NO_EDGE = (None, 0)
+
+
 def _edges_and_meta(node, args) -> None:
     """Set the node's edges to its inputs and the shape/dtype each gradient must have."""
     edges = []
@@ -352,8 +383,7 @@ def _edges_and_meta(node, args) -> None:
 
 
 def _record_single(node, args, raw, arr):
-    """The common case: one output array, an ember op."""
-    _edges_and_meta(node, args)
+    """The common case: one output array, an ember op (edges already set by apply)."""
     node._output_meta = ((arr.shape, arr.dtype),)
     out = Tensor._from_array(arr)
     if arr.dtype.kind in "fV" and node._non_differentiable is None:
@@ -367,9 +397,10 @@ def _record_single(node, args, raw, arr):
     return out
 
 
-def _record(node, args, raw, outputs, out_arrays, single):
+def _record(node, args, raw, outputs, out_arrays, single, edges_done=False):
     """Attach ``node`` to the graph: edges to the inputs, saved values, output tensors."""
-    _edges_and_meta(node, args)
+    if not edges_done:
+        _edges_and_meta(node, args)
     node._num_outputs = len(out_arrays)
     node._output_meta = tuple(None if a is None else (a.shape, a.dtype) for a in out_arrays)
     non_diff = node._non_differentiable
@@ -446,9 +477,7 @@ def once_differentiable(backward):
 
 def grad_accumulator_for(tensor):
     """Return (creating once) the AccumulateGrad node of a leaf tensor."""
-    ref = tensor._grad_accumulator
-    node = ref() if ref is not None else None
+    node = tensor._grad_accumulator
     if node is None:
-        node = AccumulateGrad(tensor)
-        tensor._grad_accumulator = weakref.ref(node)
+        node = tensor._grad_accumulator = AccumulateGrad(tensor)
     return node
