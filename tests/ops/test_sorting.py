@@ -118,7 +118,8 @@ def test_ops_without_derivative_raise_in_backward_like_torch(fn, message):
         x = m.tensor([2.0, 1.0, 2.0], requires_grad=True)
         out = fn(m, x)
         torch_name = fn(torch, torch.tensor([2.0, 1.0, 2.0], requires_grad=True)).grad_fn.name()
-        assert out.requires_grad and out.grad_fn.name() == torch_name.replace("torch::autograd::", "")
+        assert out.requires_grad
+        assert out.grad_fn.name().replace("torch::autograd::", "") == torch_name.replace("torch::autograd::", "")
         with pytest.raises((NotImplementedError, RuntimeError), match=message):
             out.sum().backward()
 
