@@ -12,3 +12,5 @@ from . import functional, init, utils  # noqa: F401
 from .modules import *
 from .modules import Module  # noqa: F401
 from .parameter import Buffer, Parameter, UninitializedParameter  # noqa: F401
+from . import parallel  # noqa: F401,E402
+from .parallel import DataParallel  # noqa: F401,E402
