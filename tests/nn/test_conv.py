@@ -136,15 +136,18 @@ def test_gradcheck_conv1d_conv3d_and_transposed():
 
 
 def test_double_backward_matches_torch():
-    import torch
-
     def gradgrad(m, x, w):
         y = F(m).conv2d(x, w, padding=1)
         (gx,) = m.autograd.grad((y * y).sum(), x, create_graph=True)
         return (gx * gx).sum()
 
+    def gradgrad_transposed(m, x, w):
+        y = F(m).conv_transpose2d(x, w, stride=2, padding=1)
+        (gw,) = m.autograd.grad((y * y).sum(), w, create_graph=True)
+        return (gw * gw).sum()
+
     check(gradgrad, [(1, 2, 4, 4), (3, 2, 3, 3)], atol=1e-4, rtol=1e-4)
-    assert torch is not None
+    check(gradgrad_transposed, [(1, 2, 3, 3), (2, 3, 3, 3)], atol=1e-3, rtol=1e-4)
 
 
 # ----------------------------------------------------------------------- errors
