@@ -55,6 +55,38 @@ def stable_argsort(a: np.ndarray, dim: int, descending: bool = False) -> np.ndar
     return np.flip(n - 1 - reversed_order, axis=dim)
 
 
+def stable_kth_index(a: np.ndarray, dim: int, kth: int) -> np.ndarray:
+    """Index (keepdim shape) of the element a stable ascending sort puts at ``kth`` along
+    ``dim``, found with a partition (linear time) instead of a full sort."""
+    value = np.take(np.partition(a, kth, axis=dim), [kth], axis=dim)
+    if a.dtype.kind == "f":
+        nan_a, nan_v = np.isnan(a), np.isnan(value)
+        equal = (a == value) | (nan_a & nan_v)
+        less = np.where(nan_v, ~nan_a, a < value)  # NaN sorts after every number
+    else:
+        equal, less = a == value, a < value
+    # Among the elements equal to the value, a stable sort keeps original order: pick the
+    # (kth - #smaller)-th of them.
+    rank = kth - less.sum(axis=dim, keepdims=True)
+    seen = np.cumsum(equal, axis=dim)
+    return np.argmax(equal & (seen == rank + 1), axis=dim, keepdims=True)
+
+
+def _top_indices(a: np.ndarray, dim: int, k: int, largest: bool) -> np.ndarray:
+    """Indices of the ``k`` largest (smallest) elements along ``dim``, in sorted order."""
+    n = a.shape[dim]
+    if 2 * k >= n or k == 0:
+        return np.take(stable_argsort(a, dim, descending=largest), np.arange(k), axis=dim)
+    # Few of many: partition so that only the k candidates get sorted.
+    if largest:
+        candidates = np.take(np.argpartition(a, n - k, axis=dim), np.arange(n - k, n), axis=dim)
+    else:
+        candidates = np.take(np.argpartition(a, k - 1, axis=dim), np.arange(k), axis=dim)
+    candidates = np.sort(candidates, axis=dim)  # ties then keep their original order
+    order = stable_argsort(np.take_along_axis(a, candidates, axis=dim), dim, descending=largest)
+    return np.take_along_axis(candidates, order, axis=dim)
+
+
 class SelectAlongDim(Function):
     """Values of ``a`` at precomputed ``indices`` along ``dim``; grad goes back to them.
 
@@ -179,8 +211,7 @@ def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True
         raise RuntimeError("selected index k out of range")
     if a.ndim == 0:
         return _with_out(TopkResult(*_select(_Topk, input, np.zeros((), np.int64), d)), out)
-    order = stable_argsort(a, d, descending=largest)
-    indices = np.take(order, np.arange(k), axis=d)
+    indices = _top_indices(a, d, k, largest)
     return _with_out(TopkResult(*_select(_Topk, input, indices, d)), out)
 
 
@@ -205,8 +236,7 @@ def kthvalue(input, k: int, dim: int = -1, keepdim: bool = False, *, out=None):
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     if a.ndim == 0:
         return _with_out(KthvalueResult(*_select(_Kthvalue, input, np.zeros((), np.int64), d, keepdim)), out)
-    order = stable_argsort(a, d)
-    indices = np.take(order, [k - 1], axis=d)
+    indices = stable_kth_index(a, d, k - 1)
     return _with_out(KthvalueResult(*_select(_Kthvalue, input, indices, d, keepdim)), out)
 
 
@@ -246,17 +276,17 @@ class NanmedianAll(MedianAll):
 
 def _median_indices(a: np.ndarray, d: int, ignore_nan: bool) -> np.ndarray:
     """Index (keepdim shape) of the lower median along ``d``, with torch's NaN rules."""
-    order = stable_argsort(a, d)
     n = a.shape[d]
     if a.dtype.kind != "f":
-        return np.take(order, [(n - 1) // 2], axis=d)
+        return stable_kth_index(a, d, (n - 1) // 2)
     nans = np.isnan(a)
     if ignore_nan:
-        # NaN sorts last, so the lower median of the valid values sits at (count-1)//2.
+        # NaN sorts last, so the lower median of the valid values sits at (count-1)//2,
+        # a position that differs per slice: this one needs the full sort.
         valid = n - nans.sum(axis=d, keepdims=True)
         k = np.maximum(valid - 1, 0) // 2
-        return np.take_along_axis(order, k, axis=d)
-    picked = np.take(order, [(n - 1) // 2], axis=d)
+        return np.take_along_axis(stable_argsort(a, d), k, axis=d)
+    picked = stable_kth_index(a, d, (n - 1) // 2)
     first_nan = np.argmax(nans, axis=d, keepdims=True)
     return np.where(nans.any(axis=d, keepdims=True), first_nan, picked)
 
