@@ -11,6 +11,8 @@ Example:
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .._tensor import Tensor
@@ -32,11 +34,21 @@ CummaxResult = return_type("cummax", ("values", "indices"))
 CumminResult = return_type("cummin", ("values", "indices"))
 
 
-def _scan(np_fn, a, dim, np_dtype=None):
-    """``np_fn`` accumulated along ``dim``; a 0-d tensor is its own scan."""
+def _scan(ufunc, a, dim, np_dtype=None):
+    """``ufunc`` accumulated along ``dim`` (``np.add`` gives cumsum); a 0-d tensor is its own scan."""
     if a.ndim == 0:
         return xp_of(a).asarray(a.astype(np_dtype or a.dtype, copy=True))
-    return np_fn(a, axis=dim, dtype=np_dtype)
+    n = a.shape[dim]
+    trailing = math.prod(a.shape[dim + 1:])
+    if trailing < 32 or n < 2:
+        return ufunc.accumulate(a, axis=dim, dtype=np_dtype)
+    # NumPy scans a non-last axis one strided column at a time, which is many times slower
+    # than adding whole contiguous rows: step along the axis, each step one vectorized op.
+    out = np.array(a, dtype=np_dtype or a.dtype, order="C", copy=True)
+    rows = out.reshape(math.prod(a.shape[:dim]), n, trailing)
+    for i in range(1, n):
+        ufunc(rows[:, i], rows[:, i - 1], out=rows[:, i])
+    return out
 
 
 def _result_dtype(a, np_dtype):
@@ -73,7 +85,7 @@ class Cumsum(Function):
     @staticmethod
     def forward(ctx, a, dim=0, np_dtype=None):
         ctx.dim = dim
-        return _scan(np.cumsum, a, dim, _result_dtype(a, np_dtype))
+        return _scan(np.add, a, dim, _result_dtype(a, np_dtype))
 
     @staticmethod
     def backward(ctx, grad):
@@ -102,7 +114,7 @@ class Cumprod(Function):
     @staticmethod
     def forward(ctx, a, dim=0, np_dtype=None):
         ctx.dim = dim
-        out = _scan(np.cumprod, a, dim, _result_dtype(a, np_dtype))
+        out = _scan(np.multiply, a, dim, _result_dtype(a, np_dtype))
         ctx.save_for_backward(a, out)
         return out
 
@@ -155,7 +167,7 @@ class Cummax(Function):
             indices = np.zeros((), np.int64)
             ctx.save_for_backward(indices)
             return a.copy(), indices
-        values = cls._np_fn.accumulate(a, axis=dim)
+        values = _scan(cls._np_fn, a, dim)
         # An element takes the lead when it equals the running extremum (ties: the later
         # one, as torch), or is NaN (NaN propagates and each NaN takes the lead).
         leads = a == values
@@ -164,7 +176,7 @@ class Cummax(Function):
         shape = [1] * a.ndim
         shape[dim] = a.shape[dim]
         positions = np.arange(a.shape[dim], dtype=np.int64).reshape(shape)
-        indices = np.maximum.accumulate(np.where(leads, positions, 0), axis=dim)
+        indices = _scan(np.maximum, np.where(leads, positions, 0), dim)
         ctx.save_for_backward(indices)
         return values, indices
 
@@ -214,7 +226,7 @@ class Logcumsumexp(Function):
     @staticmethod
     def forward(ctx, a, dim=0):
         ctx.dim = dim
-        out = a.copy() if a.ndim == 0 else np.logaddexp.accumulate(a, axis=dim)
+        out = _scan(np.logaddexp, a, dim)
         ctx.save_for_backward(a, out)
         return out
 

@@ -443,3 +443,18 @@ def test_counting_and_histograms():
 def test_cov_of_single_observation_is_nan_like_torch():
     check(lambda m, x: m.cov(x), [(3, 1)], grad=False)
     check(lambda m, x: m.corrcoef(x), inputs=[np.ones((2, 3), np.float32)], grad=False)
+
+
+@pytest.mark.parametrize("shape,dim", [((6, 40), 0), ((2, 5, 40), 1), ((5, 40, 2), 0)])
+def test_scans_over_a_leading_dim_with_long_rows(shape, dim):
+    """Scans over a non-last dim step through whole rows (a different code path)."""
+    for fn in [
+        lambda m, x: x.cumsum(dim),
+        lambda m, x: x.cumprod(dim),
+        lambda m, x: x.cummax(dim),
+        lambda m, x: x.cummin(dim),
+        lambda m, x: x.logcumsumexp(dim),
+    ]:
+        check(fn, [shape], low=0.5, high=1.5)
+    check(lambda m, x: x.cumsum(dim), [shape], dtype="int32", grad=False)
+    check(lambda m, x: x.transpose(0, 1).cumsum(0), [shape], grad=False)
