@@ -17,8 +17,8 @@ import time
 
 import ember as torch
 import ember.distributed as dist
-import ember.nn as nn
 import ember.nn.functional as F
+from ember import nn
 from ember.nn.parallel import DistributedDataParallel as DDP
 from ember.utils.data import DataLoader, TensorDataset
 from ember.utils.data.distributed import DistributedSampler

@@ -15,8 +15,8 @@ import argparse
 
 import ember as torch
 import ember.multiprocessing as mp
-import ember.nn as nn
 import ember.nn.functional as F
+from ember import nn
 from ember.utils.data import DataLoader, TensorDataset
 from ember.vision.datasets import Digits
 

@@ -90,10 +90,28 @@ class Work:
             return True
         if self._exception is not None:
             return True
-        if mpi().Request.Testall(self._requests, self._statuses):
+        try:
+            done = mpi().Request.Testall(self._requests, self._statuses)
+        except mpi().Exception as exc:
+            raise self._failed(exc) from exc
+        if done:
             self._finish()
             return True
         return False
+
+    def _failed(self, exc) -> BaseException:
+        from .process_group import DistBackendError
+
+        MPI = mpi()
+        me = self._group.ranks[self._group.rank()]
+        reason = str(exc)
+        if self._statuses and exc.Get_error_code() == MPI.ERR_IN_STATUS:
+            reason = "; ".join(MPI.Get_error_string(st.Get_error()) for st in self._statuses
+                               if st.Get_error() != MPI.SUCCESS) or reason
+        if "truncated" in reason.lower():
+            reason += " (the message is larger than the receiving tensor)"
+        self._exception = DistBackendError(f"ember.distributed: {self._what} failed on rank {me}: {reason}")
+        return self._exception
 
     def wait(self, timeout=None) -> bool:
         """Block until done; raises ``DistBackendError`` past the group's timeout
@@ -105,7 +123,11 @@ class Work:
         deadline = self._deadline
         if timeout is not None:
             deadline = min(deadline, time.monotonic() + _seconds(timeout))
-        if not poll(self._requests, deadline, self._statuses):
+        try:
+            completed = poll(self._requests, deadline, self._statuses)
+        except mpi().Exception as exc:
+            raise self._failed(exc) from exc
+        if not completed:
             self._exception = self._group.timeout_error(
                 self._what, self._seq, time.monotonic() - self._started, self._peer
             )

@@ -175,6 +175,10 @@ def main():
             work.wait()
         same("batch_isend_irecv", inbox, [float(left)] * 2)
         raises(ValueError, "should not be the same", lambda: dist.send(ember.ones(1), dst=r))
+        if r == 0:
+            dist.send(ember.ones(10), dst=1, tag=9)
+        elif r == 1:
+            raises(dist.DistBackendError, "truncated", lambda: dist.recv(ember.zeros(3), src=0, tag=9))
 
     # object collectives
     objects = [None] * n
