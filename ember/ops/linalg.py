@@ -350,7 +350,14 @@ def vdot(input: Tensor, other: Tensor, *, out=None) -> Tensor:
 
 
 def chain_matmul(*matrices, out=None) -> Tensor:
-    """Product of a chain of matrices, left to right."""
+    """Product of a chain of matrices, left to right (deprecated in torch: use ``linalg.multi_dot``).
+
+    Example:
+        >>> import ember
+        >>> ember.chain_matmul(ember.ones(2, 3), ember.ones(3, 4), ember.ones(4, 1))
+        tensor([[12.],
+                [12.]])
+    """
     result = matrices[0]
     for m in matrices[1:]:
         result = mm(result, m)

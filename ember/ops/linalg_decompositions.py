@@ -163,7 +163,14 @@ def inv(A: Tensor, *, out=None) -> Tensor:
 
 
 def inverse(input: Tensor, *, out=None) -> Tensor:
-    """Alias of :func:`ember.linalg.inv`."""
+    """Alias of :func:`ember.linalg.inv`.
+
+    Example:
+        >>> import ember
+        >>> ember.tensor([[2.0, 0.0], [0.0, 4.0]]).inverse()
+        tensor([[0.5000, 0.0000],
+                [0.0000, 0.2500]])
+    """
     return inv(input, out=out)
 
 
@@ -281,7 +288,13 @@ def slogdet(A: Tensor, *, out=None):
 
 
 def legacy_slogdet(input: Tensor, *, out=None):
-    """``torch.slogdet``: the same as :func:`ember.linalg.slogdet` under torch's old name."""
+    """``torch.slogdet``: the same as :func:`ember.linalg.slogdet` under torch's old name.
+
+    Example:
+        >>> import ember
+        >>> ember.slogdet(ember.tensor([[-2.0, 0.0], [0.0, 1.0]])).sign
+        tensor(-1.)
+    """
     return _with_out(_slogdet(input, "linalg.slogdet", SlogdetResult), out)
 
 
@@ -371,7 +384,13 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True, out=None) -> Tensor:
 
 
 def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False, out=None):
-    """``(solution, info)``: :func:`solve` plus an int32 status (0: solved)."""
+    """``(solution, info)``: :func:`solve` plus an int32 status (0: solved).
+
+    Example:
+        >>> import ember
+        >>> ember.linalg.solve_ex(ember.eye(2), ember.ones(2)).info
+        tensor(0, dtype=torch.int32)
+    """
     result = solve(A, B, left=left)
     return _with_out(SolveExResult(result, Tensor._from_array(np.zeros(A._array.shape[:-2], np.int32))), out)
 
@@ -441,13 +460,26 @@ def cholesky(A: Tensor, *, upper: bool = False, out=None) -> Tensor:
 
 
 def legacy_cholesky(input: Tensor, upper: bool = False, *, out=None) -> Tensor:
-    """``torch.cholesky`` (deprecated in torch): the factor, lower unless ``upper``."""
+    """``torch.cholesky`` (deprecated in torch): the factor, lower unless ``upper``.
+
+    Example:
+        >>> import ember
+        >>> ember.cholesky(ember.tensor([[4.0, 2.0], [2.0, 2.0]]), upper=True)
+        tensor([[2., 1.],
+                [0., 1.]])
+    """
     _check_matrix_input(input._array, "linalg.cholesky")
     return _with_out(_CholeskyLegacy.apply(input, upper=upper), out)
 
 
 def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False, out=None):
-    """``(L, info)``; ``info`` is the order of the first non-positive-definite minor, or 0."""
+    """``(L, info)``; ``info`` is the order of the first non-positive-definite minor, or 0.
+
+    Example:
+        >>> import ember
+        >>> ember.linalg.cholesky_ex(ember.tensor([[1.0, 0.0], [0.0, -1.0]])).info
+        tensor(2, dtype=torch.int32)
+    """
     _check_matrix_input(A._array, "linalg.cholesky_ex")
     try:
         factor = Cholesky.apply(A, upper=upper)
@@ -553,7 +585,13 @@ def qr(A: Tensor, mode: str = "reduced", *, out=None):
 
 
 def legacy_qr(input: Tensor, some: bool = True, *, out=None):
-    """``torch.qr`` (deprecated in torch): ``some=False`` is mode 'complete'."""
+    """``torch.qr`` (deprecated in torch): ``some=False`` is mode 'complete'.
+
+    Example:
+        >>> import ember
+        >>> ember.qr(ember.ones(3, 2), some=False).Q.shape
+        torch.Size([3, 3])
+    """
     _check_matrix_input(input._array, "linalg.qr", square=False)
     return _with_out(QrResult(*Qr.apply(input, mode="reduced" if some else "complete")), out)
 
@@ -641,7 +679,13 @@ def svdvals(A: Tensor, *, driver=None, out=None) -> Tensor:
 
 
 def legacy_svd(input: Tensor, some: bool = True, compute_uv: bool = True, *, out=None):
-    """``torch.svd``: returns ``V`` (not ``Vh``); ``some=False`` gives full matrices."""
+    """``torch.svd``: returns ``V`` (not ``Vh``); ``some=False`` gives full matrices.
+
+    Example:
+        >>> import ember
+        >>> ember.svd(ember.tensor([[0.0, 2.0], [1.0, 0.0]])).S
+        tensor([2., 1.])
+    """
     _check_matrix_input(input._array, "linalg.svd", square=False)
     u, s, vh = Svd.apply(input, full_matrices=not some)
     if not compute_uv:
@@ -688,7 +732,13 @@ def eigh(A: Tensor, UPLO: str = "L", *, out=None):
 
 
 def eigvalsh(A: Tensor, UPLO: str = "L", *, out=None) -> Tensor:
-    """Eigenvalues (ascending) of a symmetric matrix."""
+    """Eigenvalues (ascending) of a symmetric matrix.
+
+    Example:
+        >>> import ember
+        >>> ember.linalg.eigvalsh(ember.tensor([[2.0, 1.0], [1.0, 2.0]]))
+        tensor([1., 3.])
+    """
     _check_matrix_input(A._array, "linalg.eigvalsh")
     return _with_out(Eigh.apply(A, uplo=UPLO)[0], out)
 

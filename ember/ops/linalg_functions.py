@@ -186,7 +186,14 @@ def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, out=None) 
 
 
 def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:
-    """``torch.pinverse``: the pseudo-inverse, dropping singular values below ``rcond * max``."""
+    """``torch.pinverse``: the pseudo-inverse, dropping singular values below ``rcond * max``.
+
+    Example:
+        >>> import ember
+        >>> ember.pinverse(ember.tensor([[2.0, 0.0]]))
+        tensor([[0.5000],
+                [0.0000]])
+    """
     return pinv(input, rtol=rcond)
 
 
