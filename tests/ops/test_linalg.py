@@ -573,3 +573,25 @@ def test_matrix_exp_matches_torch(fn, shapes, dtype, kwargs):
 
 def test_matrix_exp_gradcheck():
     gradcheck(lambda m, a: m.linalg.matrix_exp(a), [(2, 3, 3)])
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "ember.ops.reduction",
+        "ember.ops.extrema",
+        "ember.ops.cumulative",
+        "ember.ops.sorting",
+        "ember.ops.linalg",
+        "ember.ops.einsum",
+        "ember.ops.linalg_decompositions",
+        "ember.ops.linalg_functions",
+        "ember.linalg",
+    ],
+)
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0 and result.attempted > 0
