@@ -1,0 +1,121 @@
+"""The `ember` command: dispatch, `ember info`, and `ember bench` with and without torch."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from ember import __main__ as entry
+from ember.cli import bench
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BENCHMARKS = os.path.join(REPO, "benchmarks")
+
+
+def test_usage_and_unknown_command(capsys):
+    assert entry.main([]) == 0
+    out = capsys.readouterr().out
+    assert "usage: ember COMMAND" in out and all(name in out for name in ("demo", "info", "bench"))
+    assert entry.main(["frobnicate"]) == 2
+    assert "unknown command 'frobnicate'" in capsys.readouterr().err
+
+
+def test_python_dash_m_and_console_script():
+    done = subprocess.run([sys.executable, "-m", "ember", "--help"], check=False, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0 and "commands:" in done.stdout
+    script = shutil.which("ember", path=os.path.dirname(sys.executable)) or shutil.which("ember")
+    if script is None:
+        pytest.skip("the `ember` console script is not on PATH (ember not pip-installed)")
+    done = subprocess.run([script, "info"], check=False, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.startswith("ember: ")
+
+
+def test_info_lists_versions_and_extras(capsys):
+    assert entry.main(["info"]) == 0
+    out = capsys.readouterr().out
+    for fragment in ("ember: ", "Python: ", "NumPy: ", "CPU cores: ", "Devices: cpu", "matplotlib", "mpi4py"):
+        assert fragment in out
+
+
+# ---------------------------------------------------------------- bench
+
+
+def _fake_benchmarks(tmp_path):
+    """A benchmarks folder with one bench_rows() script and one that only runs with torch."""
+    folder = tmp_path / "benchmarks"
+    folder.mkdir()
+    shutil.copy(os.path.join(BENCHMARKS, "_timing.py"), folder / "_timing.py")
+    (folder / "bench_toy.py").write_text(
+        "def bench_rows(quick, torch):\n"
+        "    return [('toy sum', 0.002, None if torch is None else 0.004)]\n"
+    )
+    (folder / "bench_legacy.py").write_text(
+        "import os, sys\nsys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))\n"
+        "from _timing import print_row\n\n\ndef main():\n    import torch\n"
+        "    print_row('legacy op', 0.001, 0.002)\n\n\nif __name__ == '__main__':\n    main()\n"
+    )
+    return folder
+
+
+def test_bench_table_with_rows_hook(tmp_path, capsys, monkeypatch):
+    folder = _fake_benchmarks(tmp_path)
+    monkeypatch.setattr(bench, "import_torch", lambda: pytest.importorskip("torch"))
+    assert bench.main(["--dir", str(folder)]) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("toy"))
+    assert "toy sum" in row and "2.000 ms" in row and "4.000 ms" in row and row.rstrip().endswith("0.50x")
+    # a script without bench_rows() runs on its own; its print_row lines are collected
+    row = next(line for line in out.splitlines() if line.startswith("legacy"))
+    assert "legacy op" in row and "1.000 ms" in row and "2.000 ms" in row and row.rstrip().endswith("0.50x")
+
+
+def test_bench_without_torch_shows_ember_alone(tmp_path, capsys, monkeypatch):
+    folder = _fake_benchmarks(tmp_path)
+    monkeypatch.setattr(bench, "import_torch", lambda: None)
+    assert bench.main(["--dir", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "torch is not installed" in out
+    header = out.splitlines()[1]
+    assert "ember" in header and "torch" not in header and "ratio" not in header
+    assert "toy sum" in out and "2.000 ms" in out
+    assert "not run: legacy" in out and "needs torch" in out
+
+
+def test_bench_real_core_script_without_torch(capsys, monkeypatch):
+    # Hide torch entirely: `import torch` raises ImportError for the script and for bench.
+    monkeypatch.setitem(sys.modules, "torch", None)
+    assert bench.import_torch() is None
+    assert bench.main(["--quick", "--only", "core", "--dir", BENCHMARKS]) == 0
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.startswith("core ")]
+    assert len(rows) == 3 and any("tiny graph" in r for r in rows) and any("import" in r for r in rows)
+    assert "not run" not in out
+
+
+def test_bench_usage_errors(capsys, tmp_path):
+    assert bench.main(["--only", "no_such_bench", "--dir", BENCHMARKS]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no such benchmark" in err and "core" in err
+    assert bench.main(["--dir", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no benchmarks/ folder found" in err
+    assert bench.main(["--quick=3"]) == 2
+    assert capsys.readouterr().err.startswith("ember bench:")
+
+
+def test_bench_finds_the_repository_folder(capsys):
+    assert bench.find_benchmarks_dir() == os.path.realpath(BENCHMARKS) or bench.find_benchmarks_dir() == BENCHMARKS
+    assert bench.main(["--list"]) == 0
+    names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    assert names[0] == "core" and "dataloader" in names and "mlp" in names
+
+
+def test_format_table_ratios():
+    table = bench.format_table([("core", "a", 0.003, 0.001), ("core", "b", 2.5, None)], with_torch=True)
+    lines = table.splitlines()
+    assert lines[0].split() == ["benchmark", "workload", "ember", "torch", "ember/torch"]
+    assert lines[2].endswith("3.00x") and "3.000 ms" in lines[2] and "1.000 ms" in lines[2]
+    assert lines[3].rstrip().endswith("-") and "2.500 s" in lines[3]
