@@ -104,6 +104,11 @@ class _Geometry:
                 sum(k * d * r for k, d, r in zip(idx, dilation, self.row))
                 for idx in itertools.product(*(range(k) for k in kernel))
             ]
+            # offsets of the kernel positions in the last axis' first column
+            self.row_offsets = [
+                sum(k * d * r for k, d, r in zip(idx, dilation[:-1], self.row[:-1]))
+                for idx in itertools.product(*(range(k) for k in kernel[:-1]))
+            ]
 
     # -- input side -------------------------------------------------------------------
     def pad(self, x):
@@ -224,14 +229,52 @@ def _conv_transpose_arrays(g, w, b, geom: _Geometry, groups: int):
     """Transposed convolution: ``g (N, O, *out)`` -> ``(N, C, *S)`` (the input gradient)."""
     n, o = g.shape[:2]
     channels = w.shape[1] * groups
-    gl = geom.grad_columns_layout(g)
-    gl = gl.reshape(n, groups, o // groups, gl.shape[-1])
-    wm = w.reshape(groups, o // groups, -1)
-    cols = wm.transpose(0, 2, 1) @ gl
-    out = xp_of(cols).ascontiguousarray(geom.fold(cols, channels))
+    if geom.flat and geom.kernel[-1] > 1:
+        out = _conv_transpose_flat(g, w, geom, groups)
+    else:
+        gl = geom.grad_columns_layout(g)
+        gl = gl.reshape(n, groups, o // groups, gl.shape[-1])
+        wm = w.reshape(groups, o // groups, -1)
+        out = geom.fold(wm.transpose(0, 2, 1) @ gl, channels)
+    out = xp_of(out).ascontiguousarray(out)
     if b is not None:
         out += b.reshape((channels,) + (1,) * (out.ndim - 2))
     return out
+
+
+def _conv_transpose_flat(g, w, geom: _Geometry, groups: int):
+    """The stride-1 transposed convolution with the last kernel axis inside the product.
+
+    In the flat layout a shift along the last axis is a shift of the row, so the
+    gradient, copied once per last-axis offset with that shift, turns the sum over
+    that axis into part of the matrix product: col2im then adds only
+    ``prod(kernel[:-1])`` shifted blocks instead of ``prod(kernel)``, and the product
+    runs over ``k_last * O/G`` terms instead of ``O/G``.
+    """
+    xp = xp_of(g)
+    n, o = g.shape[:2]
+    og = o // groups
+    cg = w.shape[1]
+    k_last, d_last = geom.kernel[-1], geom.dilation[-1]
+    k_rest = math.prod(geom.kernel[:-1])
+    length = geom.flat_length
+    gl = geom.grad_columns_layout(g).reshape(n, groups, og, length)
+    ext = (k_last - 1) * d_last
+    spread = length + ext  # positions reached from one row offset
+    padded = xp.zeros((n, groups, og, length + 2 * ext), g.dtype)
+    padded[..., ext : ext + length] = gl
+    s = padded.strides
+    # shifted[n, g, q, o, j] = gl[n, g, o, j + q*d - ext]: offset k_last-1-q of the last axis
+    shifted = as_strided(padded, (n, groups, k_last, og, spread), (s[0], s[1], d_last * padded.itemsize, s[2], padded.itemsize))
+    shifted = shifted.reshape(n, groups, k_last * og, spread)
+    # weight rows (c, rest offsets), columns (q, o), the last axis reversed to match q
+    wr = w.reshape(groups, og, cg, k_rest, k_last)[..., ::-1]
+    wm = wr.transpose(0, 2, 3, 4, 1).reshape(groups, cg * k_rest, k_last * og)
+    parts = (wm @ shifted).reshape(n, groups, cg, k_rest, spread)
+    buf = xp.zeros((n, groups, cg, math.prod(geom.padded)), g.dtype)
+    for r, off in enumerate(geom.row_offsets):
+        buf[..., off : off + spread] += parts[:, :, :, r]
+    return geom.crop(buf.reshape((n, groups * cg) + geom.padded))
 
 
 def _conv_weight_grad_arrays(x, g, geom: _Geometry, groups: int, weight_shape, cols=None):
