@@ -118,3 +118,14 @@ def test_queue_callback_matches_torch_order():
     ours = run_with(ember, queue_callback)
     theirs = run_with(torch, torch.autograd.Variable._execution_engine.queue_callback)
     assert ours == theirs == ["hook", "callback", "after backward"]
+
+
+def test_missing_mpi4py_gives_the_install_hint(monkeypatch):
+    from ember.distributed import _mpi
+
+    monkeypatch.setitem(sys.modules, "mpi4py", None)  # as if it were not installed
+    monkeypatch.setattr(_mpi, "_MPI", None)
+    assert not dist.is_mpi_available() and not dist.is_available()
+    with pytest.raises(RuntimeError, match=r"mpi4py, which is not installed: pip install 'ember\[mpi\]'"):
+        dist.init_process_group("mpi")
+    assert not dist.is_initialized()

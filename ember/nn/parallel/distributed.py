@@ -101,6 +101,18 @@ def _reachable_leaves(outputs) -> set:
     return leaves
 
 
+class _PassState:
+    """What one synchronized backward pass has done so far (plain attributes: the hooks
+    update them on the hot path, where Module.__setattr__ would cost)."""
+
+    def __init__(self, n_params: int):
+        self.armed = False  # the next backward pass is to be synchronized
+        self.in_backward = False
+        self.unused: list = []
+        self.ready = [False] * n_params
+        self.next_bucket = 0
+
+
 class DistributedDataParallel(Module):
     """Data parallelism over the ranks of a process group, with torch's API.
 
@@ -170,11 +182,7 @@ class DistributedDataParallel(Module):
         self._handles = [
             p.register_post_accumulate_grad_hook(self._make_hook(i)) for i, (_, p) in enumerate(self._named_params)
         ]
-        self._armed = False  # the next backward pass is to be synchronized
-        self._in_backward = False
-        self._unused: list = []
-        self._ready = [False] * len(self._named_params)
-        self._next_bucket = 0
+        self._pass = _PassState(len(self._named_params))
 
     # ---------------------------------------------------------------- setup
     def _verify_same_model(self) -> None:
@@ -266,27 +274,27 @@ class DistributedDataParallel(Module):
         if is_grad_enabled() and self.require_backward_grad_sync:
             self._prepare_for_backward(output)
         else:
-            self._armed = False
+            self._pass.armed = False
         return output
 
     def _prepare_for_backward(self, output) -> None:
-        if self._in_backward:
+        if self._pass.in_backward:
             raise RuntimeError(
                 "Expected to have finished reduction in the prior iteration before starting a new one: "
                 "the previous backward pass of this DistributedDataParallel did not finish its gradient "
                 "reduction (was an error raised during it?)."
             )
-        self._armed = True
-        self._ready = [False] * len(self._named_params)
-        self._next_bucket = 0
+        self._pass.armed = True
+        self._pass.ready = [False] * len(self._named_params)
+        self._pass.next_bucket = 0
         for bucket in self._buckets:
             bucket.pending = len(bucket.params)
             bucket.ready = False
             bucket.work = None
-        self._unused = []
+        self._pass.unused = []
         if self.find_unused_parameters:
             reached = _reachable_leaves(output)
-            self._unused = [i for i, (_, p) in enumerate(self._named_params) if id(p) not in reached]
+            self._pass.unused = [i for i, (_, p) in enumerate(self._named_params) if id(p) not in reached]
 
     @contextlib.contextmanager
     def no_sync(self):
@@ -313,14 +321,14 @@ class DistributedDataParallel(Module):
         return hook
 
     def _on_gradient_ready(self, index: int, param) -> None:
-        if not self._armed:
+        if not self._pass.armed:
             return
-        if not self._in_backward:
-            self._in_backward = True
+        if not self._pass.in_backward:
+            self._pass.in_backward = True
             queue_callback(self._finish_backward)
-            for unused in self._unused:
+            for unused in self._pass.unused:
                 self._mark_ready(unused, None)
-        if self._ready[index]:
+        if self._pass.ready[index]:
             name = self._named_params[index][0]
             raise RuntimeError(
                 f"Expected to mark a variable ready only once: parameter {name} received its gradient twice "
@@ -339,13 +347,13 @@ class DistributedDataParallel(Module):
             slot[...] = 0
         else:
             garr = grad._array
-            if self.gradient_as_bucket_view and np.shares_memory(garr, slot):
+            if self.gradient_as_bucket_view and np.may_share_memory(garr, slot):
                 np.divide(slot, self._world_size, out=slot)
             else:
                 np.divide(garr.reshape(-1), self._world_size, out=slot, casting="unsafe")
                 if self.gradient_as_bucket_view:
                     param._grad = Tensor._from_array(slot.reshape(garr.shape))
-        self._ready[index] = True
+        self._pass.ready[index] = True
         bucket.pending -= 1
         if bucket.pending == 0:
             bucket.ready = True
@@ -354,22 +362,22 @@ class DistributedDataParallel(Module):
     def _launch_ready_buckets(self) -> None:
         from ...distributed.collectives import all_reduce
 
-        while self._next_bucket < len(self._buckets) and self._buckets[self._next_bucket].ready:
-            bucket = self._buckets[self._next_bucket]
+        while self._pass.next_bucket < len(self._buckets) and self._buckets[self._pass.next_bucket].ready:
+            bucket = self._buckets[self._pass.next_bucket]
             bucket.work = all_reduce(Tensor._from_array(bucket.buffer), group=self.process_group, async_op=True)
-            self._next_bucket += 1
+            self._pass.next_bucket += 1
 
     def _poll_in_flight(self) -> None:
-        for bucket in self._buckets[: self._next_bucket]:
+        for bucket in self._buckets[: self._pass.next_bucket]:
             if bucket.work is not None and not bucket.work.is_completed():
                 return  # MPI progressed the oldest pending reduction; the rest can wait
 
     def _finish_backward(self) -> None:
         """The engine's final callback: wait for every bucket, write the averaged grads."""
-        self._armed = False
+        self._pass.armed = False
         try:
-            missing = [i for i, done in enumerate(self._ready) if not done]
-            for bucket in self._buckets[: self._next_bucket]:
+            missing = [i for i, done in enumerate(self._pass.ready) if not done]
+            for bucket in self._buckets[: self._pass.next_bucket]:
                 bucket.work.wait()
             if missing:
                 self._raise_unused(missing)
@@ -382,12 +390,12 @@ class DistributedDataParallel(Module):
                         continue  # no rank produced a gradient: leave .grad as it is
                     self._write_grad(param, bucket.slot(position))
         finally:
-            self._in_backward = False
+            self._pass.in_backward = False
 
     def _write_grad(self, param, slot: np.ndarray) -> None:
         grad = param._grad
         shape = param._array.shape
-        if grad is not None and np.shares_memory(grad._array, slot):
+        if grad is not None and np.may_share_memory(grad._array, slot):
             grad._version_counter[0] += 1
             return
         if grad is None or grad._requires_grad or not grad._array.flags.writeable or grad._array.shape != shape:
@@ -401,7 +409,7 @@ class DistributedDataParallel(Module):
         from ...distributed.collectives import all_reduce
 
         used = np.ones(len(self._named_params), np.int32)
-        used[self._unused] = 0
+        used[self._pass.unused] = 0
         all_reduce(Tensor._from_array(used), op=ReduceOp.MAX, group=self.process_group)
         return used.astype(bool)
 
