@@ -29,7 +29,7 @@ import numpy as np
 
 from ._util import xp_of
 
-__all__ = ["erf", "erfc", "erfinv"]
+__all__ = ["erf", "erf_absolute", "erfc", "erfinv"]
 
 _SQRT_PI = math.sqrt(math.pi)
 _TWO_OVER_SQRT_PI = 2.0 / _SQRT_PI
@@ -152,6 +152,25 @@ def erf(x, tier: str | None = None):
         near_zero = _erf_small(xp.clip(x, -1, 1), tier)
         away = xp.copysign(1 - _erfc_abs(xp, a, tier), x)
         return xp.where(a < 1, near_zero, away)
+
+
+def erf_absolute(x):
+    """erf with an absolute (not relative) error below 1.2e-7, for float32 and lower.
+
+    One fused expression with no loop, about twice as fast as ``erf`` in the "single"
+    tier, for callers that add the result to 1 (GELU's normal CDF) where a relative
+    error near 0 does not matter.  A 10-term Chebyshev fit of erfc (Numerical Recipes'
+    ``erfcc``), evaluated in float64.
+    """
+    xp = xp_of(x)
+    a = x.astype(np.float64)
+    z = xp.abs(a)
+    t = 1.0 / (1.0 + 0.5 * z)
+    poly = -1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (
+        -0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (
+            -0.82215223 + t * 0.17087277))))))))
+    erfc_abs = t * xp.exp(-z * z + poly)
+    return xp.where(a >= 0, 1.0 - erfc_abs, erfc_abs - 1.0)
 
 
 def erfc(x, tier: str | None = None):

@@ -20,7 +20,6 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ._util import as_float_array, normalize_dims, xp_of
-from .activation import abs_
 from .elementwise import where
 
 __all__ = ["cosine_similarity", "normalize", "pairwise_distance", "pdist", "vector_norm"]
@@ -83,7 +82,7 @@ class _VectorNorm(Function):
             return g * sign * share
         if ord == 2:
             return where(n == 0, 0.0, g * a / n)
-        scaled = sign * abs_(a) ** (ord - 1) / n ** (ord - 1)
+        scaled = sign * a.abs() ** (ord - 1) / n ** (ord - 1)
         return where(n == 0, 0.0, g * scaled)
 
 

@@ -24,7 +24,7 @@ from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
 from ._util import shape_str, xp_of
-from .activation import abs_, log_softmax, logsigmoid, relu
+from .activation import log_softmax, logsigmoid, relu
 from .elementwise import exp, log, sqrt, where
 
 __all__ = [
@@ -125,7 +125,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduc
     """Mean absolute error ``|input - target|``."""
     reduction = _resolve_reduction(size_average, reduce, reduction)
     _warn_size_mismatch(input, target)
-    loss = abs_(input - target)
+    loss = (input - target).abs()
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)
@@ -139,7 +139,7 @@ def smooth_l1_loss(
     _warn_size_mismatch(input, target)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
-    d = abs_(input - target)
+    d = (input - target).abs()
     if beta == 0:
         return _reduce(d, reduction)
     loss = where(d < beta, d * d * (0.5 / beta), d - 0.5 * beta)
@@ -155,7 +155,7 @@ def huber_loss(
     _warn_size_mismatch(input, target)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
-    d = abs_(input - target)
+    d = (input - target).abs()
     loss = where(d < delta, d * d * 0.5, (d - 0.5 * delta) * delta)
     if weight is not None:
         loss = loss * weight
