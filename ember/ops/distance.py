@@ -1,8 +1,8 @@
 """Distances and normalization: F.normalize, F.cosine_similarity, F.pairwise_distance, F.pdist.
 
-They rest on one p-norm Function (``vector_norm`` below) whose backward follows
-torch's conventions: zero gradient where the norm is zero, the max-norm gradient
-shared evenly between ties.
+They rest on the core p-norm, ``ember.linalg.vector_norm`` (re-exported here as
+``vector_norm``), whose backward follows torch's conventions: zero gradient where the
+norm is zero, the max-norm gradient shared evenly between ties.
 
 Example:
     >>> import ember
@@ -13,90 +13,14 @@ Example:
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .._tensor import Tensor
-from ..autograd.function import Function
-from ._util import as_float_array, normalize_dims, xp_of
+from ._util import xp_of
 from .elementwise import where
+from .reduction import vector_norm
 
 __all__ = ["cosine_similarity", "normalize", "pairwise_distance", "pdist", "vector_norm"]
-
-
-def _expand_reduced(t: Tensor, in_shape, dims, keepdim: bool) -> Tensor:
-    if not keepdim:
-        shape = list(in_shape)
-        for d in dims:
-            shape[d] = 1
-        t = t.reshape(tuple(shape))
-    return t
-
-
-class _VectorNorm(Function):
-    _array_forward = True
-    _backward_name = "LinalgVectorNormBackward0"
-
-    @staticmethod
-    def forward(ctx, a, ord=2.0, dims=(), keepdim=False):
-        xp = xp_of(a)
-        a = as_float_array(a)
-        absolute = xp.abs(a)
-        if ord == math.inf:
-            out = absolute.max(axis=dims, keepdims=keepdim, initial=0)
-        elif ord == -math.inf:
-            out = absolute.min(axis=dims, keepdims=keepdim)
-        elif ord == 0:
-            out = (a != 0).sum(axis=dims, keepdims=keepdim).astype(a.dtype)
-        elif ord == 1:
-            out = absolute.sum(axis=dims, keepdims=keepdim)
-        elif ord == 2:
-            out = xp.sqrt((a * a).sum(axis=dims, keepdims=keepdim))
-        else:
-            with np.errstate(divide="ignore", over="ignore"):
-                out = (absolute**ord).sum(axis=dims, keepdims=keepdim) ** (1.0 / ord)
-        out = xp.asarray(out, dtype=a.dtype)
-        ctx.save_for_backward(a, out)
-        ctx.params = (ord, dims, keepdim)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        a, norm = ctx.saved_tensors
-        ord, dims, keepdim = ctx.params
-        shape = a.shape
-        g = _expand_reduced(grad, shape, dims, keepdim)
-        n = _expand_reduced(norm, shape, dims, keepdim)
-        arr = a._array
-        xp = xp_of(arr)
-        sign = Tensor._from_array(xp.sign(arr).astype(arr.dtype))
-        if ord == 0:
-            return g * 0 * a
-        if ord == 1:
-            return g * sign
-        if ord in (math.inf, -math.inf):
-            hits = (xp.abs(arr) == n._array).astype(arr.dtype)
-            counts = hits.sum(axis=dims, keepdims=True)
-            share = Tensor._from_array(hits / xp.maximum(counts, 1))
-            return g * sign * share
-        if ord == 2:
-            return where(n == 0, 0.0, g * a / n)
-        scaled = sign * a.abs() ** (ord - 1) / n ** (ord - 1)
-        return where(n == 0, 0.0, g * scaled)
-
-
-def vector_norm(input: Tensor, ord: float = 2.0, dim=None, keepdim: bool = False) -> Tensor:
-    """The ``ord``-norm over ``dim`` (all dims if None), like ``torch.linalg.vector_norm``.
-
-    Example:
-        >>> import ember
-        >>> from ember.ops.distance import vector_norm
-        >>> vector_norm(ember.tensor([3.0, -4.0]), 1)
-        tensor(7.)
-    """
-    dims = normalize_dims(dim, input.dim(), "vector_norm")
-    return _VectorNorm.apply(input, ord=float(ord), dims=dims, keepdim=keepdim)
 
 
 def _clamp_min(t: Tensor, low: float) -> Tensor:
@@ -175,7 +99,11 @@ def pdist(input: Tensor, p: float = 2.0) -> Tensor:
     """
     if input.dim() != 2:
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.dim()}D")
+    if not input.is_floating_point():
+        raise RuntimeError("pdist only supports floating-point dtypes")
     n = input.shape[0]
     rows, cols = np.triu_indices(n, k=1)
     diff = input[Tensor._from_array(rows)] - input[Tensor._from_array(cols)]
+    if input.shape[1] == 0:  # no coordinates: every distance is 0, for any p (as torch)
+        return diff.sum(1)
     return vector_norm(diff, p, 1)
