@@ -16,35 +16,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..._tensor import Tensor
-from ...autograd.function import Function
-from ...ops._util import xp_of
+from ...ops.joining import cat
 
 __all__ = ["parameters_to_vector", "vector_to_parameters"]
-
-
-class _ConcatFlat(Function):
-    """Concatenate flattened tensors; the gradient is split back (differentiable both ways)."""
-
-    _array_forward = True
-    _backward_name = "CatBackward0"
-
-    @staticmethod
-    def forward(ctx, *arrays):
-        ctx.shapes = [a.shape for a in arrays]
-        xp = xp_of(*arrays)
-        return xp.concatenate([a.reshape(-1) for a in arrays])
-
-    @staticmethod
-    def backward(ctx, grad):
-        pieces = []
-        offset = 0
-        for shape in ctx.shapes:
-            n = 1
-            for s in shape:
-                n *= s
-            pieces.append(grad[offset : offset + n].reshape(shape))
-            offset += n
-        return tuple(pieces)
 
 
 def _check_same_device(param: Tensor, old_device):
@@ -60,7 +34,7 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
     device = None
     for p in params:
         device = _check_same_device(p, device)
-    return _ConcatFlat.apply(*params)
+    return cat([p.reshape(-1) for p in params])
 
 
 def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
