@@ -1,8 +1,9 @@
 """Running small multi-rank scripts under mpiexec from a test.
 
-Each test writes its script to ``tmp_path`` and starts it with ``mpiexec -n N`` (or
-through ``python -m ember.distributed.run``) in a subprocess with a hard timeout, so a
-hang fails the test instead of blocking the suite.  Tests skip, with the reason, where
+Each test starts one of the scripts in ``jobs/`` with ``mpiexec -n N`` (or through
+``python -m ember.distributed.run``) in a subprocess with a hard timeout, so a hang
+fails the test instead of blocking the suite; every rank asserts, and rank output is
+checked by the test.  Tests skip, with the reason, where
 mpi4py or mpiexec is not installed (``pip install 'ember[mpi]'``).
 """
 
@@ -13,7 +14,6 @@ import os
 import shutil
 import subprocess
 import sys
-import textwrap
 
 import pytest
 
@@ -61,13 +61,6 @@ def run_ranks(job: str, nprocs: int, *, launcher: bool = False, timeout: float =
         command = [mpiexec_path(), "-n", str(nprocs), sys.executable, str(script)]
     return subprocess.run(command + [str(a) for a in args], cwd=cwd or _REPO, env=_environment(),
                           capture_output=True, text=True, timeout=timeout, check=False)
-
-
-def write_job(tmp_path, source: str):
-    """Write a small job script to ``tmp_path`` and return its path."""
-    path = tmp_path / "job.py"
-    path.write_text(textwrap.dedent(source))
-    return str(path)
 
 
 def report(result: subprocess.CompletedProcess) -> str:
