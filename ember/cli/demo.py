@@ -139,18 +139,22 @@ def build_model(image_size: int, n_classes: int = 10):
     """Two 3x3 convolutions, max pooling, a small classifier head.
 
     8x8 digits pool once (to 4x4); 28x28 images pool after each convolution (to 7x7).
+    The layers are named so the graph picture says ``conv1.weight``, not ``0.weight``.
     """
+    from collections import OrderedDict
+
     from ember import nn
 
     pool_twice = image_size >= 16
-    layers = [nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU()]
+    layers = [("conv1", nn.Conv2d(1, 16, 3, padding=1)), ("bn1", nn.BatchNorm2d(16)), ("relu1", nn.ReLU())]
     if pool_twice:
-        layers.append(nn.MaxPool2d(2))
-    layers += [nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2)]
+        layers.append(("pool1", nn.MaxPool2d(2)))
+    layers += [("conv2", nn.Conv2d(16, 32, 3, padding=1)), ("bn2", nn.BatchNorm2d(32)), ("relu2", nn.ReLU()),
+               ("pool2", nn.MaxPool2d(2))]
     side = image_size // 4 if pool_twice else image_size // 2
-    layers += [nn.Flatten(), nn.Linear(32 * side * side, 128), nn.ReLU(), nn.Dropout(0.25),
-               nn.Linear(128, n_classes)]
-    return nn.Sequential(*layers)
+    layers += [("flatten", nn.Flatten()), ("fc1", nn.Linear(32 * side * side, 128)), ("relu3", nn.ReLU()),
+               ("dropout", nn.Dropout(0.25)), ("fc2", nn.Linear(128, n_classes))]
+    return nn.Sequential(OrderedDict(layers))
 
 
 # --------------------------------------------------------------------------- training
@@ -236,6 +240,8 @@ def run(args) -> float:
     print(f"data: {data.name}: {len(data.train.dataset)} train / {len(data.val.dataset)} validation / "
           f"{len(data.test.dataset)} test images ({data.image_size}x{data.image_size}, "
           f"{len(data.classes)} classes)")
+    if args.data is not None and args.limit is None:
+        print("note: the full set takes minutes per epoch on a CPU; --limit N trains on N images")
 
     model = build_model(data.image_size, len(data.classes))
     n_params = sum(p.numel() for p in model.parameters())

@@ -45,7 +45,7 @@ def check_outputs(done, out_dir):
     # the graph picture names the parameters by module
     with open(os.path.join(out_dir, "model_graph.svg")) as f:
         svg = f.read()
-    assert svg.lstrip().startswith(("<svg", "<?xml")) and "ConvolutionBackward0" in svg and "0.weight" in svg
+    assert svg.lstrip().startswith(("<svg", "<?xml")) and "ConvolutionBackward0" in svg and "conv1.weight" in svg
     # a progress bar per epoch went to stderr, with loss and accuracy
     assert "epoch 1/" in done.stderr and "loss=" in done.stderr and "acc=" in done.stderr
     return float(lines[-1].split(": ")[1])
