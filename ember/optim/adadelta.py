@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .adam import increment_step, step_dtype, zeros_state
+from .adam import increment_step, init_state
 from .optimizer import (
     Optimizer,
     add_scaled_,
-    addcmul_,
     as_float,
     bump_version,
     check_unsupported,
     check_value,
     grads_of,
-    scalar_state,
+    square_avg_,
 )
 
 __all__ = ["Adadelta"]
@@ -67,16 +66,11 @@ class Adadelta(Optimizer):
             lr = as_float(group["lr"])
             rho, eps = group["rho"], group["eps"]
             for p, parr, garr in grads_of(group, ws, group["maximize"], group["weight_decay"]):
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = scalar_state(0.0, step_dtype())
-                    state["square_avg"] = zeros_state(p)
-                    state["acc_delta"] = zeros_state(p)
+                state = init_state(self.state[p], p, "square_avg", "acc_delta")
                 increment_step(state)
                 square_avg, acc_delta = state["square_avg"]._array, state["acc_delta"]._array
                 tmp = ws.get(1, parr)
-                np.multiply(square_avg, rho, out=square_avg)
-                addcmul_(square_avg, garr, garr, 1 - rho, tmp)
+                square_avg_(square_avg, garr, rho, tmp)
                 std = ws.get(2, parr)
                 np.add(square_avg, eps, out=std)
                 np.sqrt(std, out=std)
@@ -85,10 +79,7 @@ class Adadelta(Optimizer):
                 np.sqrt(delta, out=delta)
                 np.divide(delta, std, out=delta)
                 np.multiply(delta, garr, out=delta)
-                np.multiply(acc_delta, rho, out=acc_delta)
-                addcmul_(acc_delta, delta, delta, 1 - rho, tmp)
+                square_avg_(acc_delta, delta, rho, tmp)
                 add_scaled_(parr, delta, -lr, tmp)
-                bump_version(state["square_avg"])
-                bump_version(state["acc_delta"])
-                bump_version(p)
+                bump_version(state["square_avg"], state["acc_delta"], p)
         return loss

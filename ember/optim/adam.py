@@ -18,7 +18,6 @@ from .._tensor import Tensor
 from .optimizer import (
     Optimizer,
     addcdiv_,
-    addcmul_,
     as_float,
     bump_version,
     check_unsupported,
@@ -26,6 +25,7 @@ from .optimizer import (
     grads_of,
     lerp_,
     scalar_state,
+    square_avg_,
 )
 
 __all__ = ["Adam"]
@@ -58,6 +58,15 @@ def check_betas(lr, eps, betas, weight_decay) -> None:
 
 def zeros_state(p: Tensor) -> Tensor:
     return Tensor._from_array(np.zeros_like(p._array))
+
+
+def init_state(state: dict, p: Tensor, *buffers: str) -> dict:
+    """On a parameter's first step: a ``step`` counter and zero ``buffers`` shaped like ``p``."""
+    if len(state) == 0:
+        state["step"] = scalar_state(0.0, step_dtype())
+        for name in buffers:
+            state[name] = zeros_state(p)
+    return state
 
 
 class Adam(Optimizer):
@@ -110,19 +119,13 @@ class Adam(Optimizer):
             weight_decay = as_float(group["weight_decay"])
             for p, parr, garr in grads_of(group, ws, group["maximize"], weight_decay,
                                           decoupled=group["decoupled_weight_decay"], lr=lr):
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = scalar_state(0.0, step_dtype())
-                    state["exp_avg"] = zeros_state(p)
-                    state["exp_avg_sq"] = zeros_state(p)
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = zeros_state(p)
+                state = init_state(self.state[p], p, "exp_avg", "exp_avg_sq",
+                                   *(("max_exp_avg_sq",) if amsgrad else ()))
                 step = increment_step(state)
                 exp_avg, exp_avg_sq = state["exp_avg"]._array, state["exp_avg_sq"]._array
                 tmp = ws.get(1, parr)
                 lerp_(exp_avg, garr, 1 - beta1, tmp)
-                np.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
-                addcmul_(exp_avg_sq, garr, garr, 1 - beta2, tmp)
+                square_avg_(exp_avg_sq, garr, beta2, tmp)
 
                 bias_correction1 = 1 - beta1**step
                 bias_correction2 = 1 - beta2**step
@@ -138,7 +141,5 @@ class Adam(Optimizer):
                 np.divide(denom, bias_correction2_sqrt, out=denom)
                 np.add(denom, eps, out=denom)
                 addcdiv_(parr, exp_avg, denom, -step_size, tmp)
-                bump_version(state["exp_avg"])
-                bump_version(state["exp_avg_sq"])
-                bump_version(p)
+                bump_version(state["exp_avg"], state["exp_avg_sq"], p)
         return loss

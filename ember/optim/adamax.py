@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .adam import check_betas, increment_step, step_dtype, zeros_state
+from .adam import check_betas, increment_step, init_state
 from .optimizer import (
     Optimizer,
     addcdiv_,
@@ -21,7 +21,6 @@ from .optimizer import (
     check_unsupported,
     grads_of,
     lerp_,
-    scalar_state,
 )
 
 __all__ = ["Adamax"]
@@ -64,11 +63,7 @@ class Adamax(Optimizer):
             beta1, beta2 = group["betas"]
             eps = group["eps"]
             for p, parr, garr in grads_of(group, ws, group["maximize"], group["weight_decay"]):
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = scalar_state(0.0, step_dtype())
-                    state["exp_avg"] = zeros_state(p)
-                    state["exp_inf"] = zeros_state(p)
+                state = init_state(self.state[p], p, "exp_avg", "exp_inf")
                 step = increment_step(state)
                 exp_avg, exp_inf = state["exp_avg"]._array, state["exp_inf"]._array
                 tmp = ws.get(1, parr)
@@ -79,7 +74,5 @@ class Adamax(Optimizer):
                 np.maximum(exp_inf, tmp, out=exp_inf)
                 clr = lr / (1 - beta1**step)
                 addcdiv_(parr, exp_avg, exp_inf, -clr, tmp)
-                bump_version(state["exp_avg"])
-                bump_version(state["exp_inf"])
-                bump_version(p)
+                bump_version(state["exp_avg"], state["exp_inf"], p)
         return loss

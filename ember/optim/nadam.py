@@ -17,7 +17,6 @@ from .adam import check_betas, increment_step, step_dtype, zeros_state
 from .optimizer import (
     Optimizer,
     addcdiv_,
-    addcmul_,
     as_float,
     bump_version,
     check_unsupported,
@@ -25,6 +24,7 @@ from .optimizer import (
     grads_of,
     lerp_,
     scalar_state,
+    square_avg_,
 )
 
 __all__ = ["NAdam"]
@@ -91,8 +91,7 @@ class NAdam(Optimizer):
                 exp_avg, exp_avg_sq = state["exp_avg"]._array, state["exp_avg_sq"]._array
                 tmp = ws.get(1, parr)
                 lerp_(exp_avg, garr, 1 - beta1, tmp)
-                np.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
-                addcmul_(exp_avg_sq, garr, garr, 1 - beta2, tmp)
+                square_avg_(exp_avg_sq, garr, beta2, tmp)
                 denom = ws.get(2, parr)
                 np.divide(exp_avg_sq, bias_correction2, out=denom)
                 np.sqrt(denom, out=denom)
@@ -100,7 +99,5 @@ class NAdam(Optimizer):
                 np.add(denom, eps, out=denom)
                 addcdiv_(parr, garr, denom, -lr * (1.0 - mu) / (1.0 - mu_product), tmp)
                 addcdiv_(parr, exp_avg, denom, (-lr * mu_next) / (1.0 - mu_product_next), tmp)
-                bump_version(state["exp_avg"])
-                bump_version(state["exp_avg_sq"])
-                bump_version(p)
+                bump_version(state["exp_avg"], state["exp_avg_sq"], p)
         return loss

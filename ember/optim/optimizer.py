@@ -122,9 +122,10 @@ def _array_module(arr):
     return array_module_of(arr)
 
 
-def bump_version(t: Tensor) -> None:
-    """Record an in-place change to ``t`` (autograd's saved-tensor checks see it)."""
-    t._version_counter[0] += 1
+def bump_version(*tensors: Tensor) -> None:
+    """Record an in-place change to each tensor (autograd's saved-tensor checks see it)."""
+    for t in tensors:
+        t._version_counter[0] += 1
 
 
 def scalar_state(value: float, dtype=np.float32) -> Tensor:
@@ -552,6 +553,12 @@ def addcmul_(target, t1, t2, value: float, tmp) -> None:
         np.multiply(t1, value, out=tmp)
         np.multiply(tmp, t2, out=tmp)
     np.add(target, tmp, out=target)
+
+
+def square_avg_(avg, g, decay: float, tmp) -> None:
+    """``avg = decay * avg + (1 - decay) * g * g`` in place (the running mean of squares)."""
+    np.multiply(avg, decay, out=avg)
+    addcmul_(avg, g, g, 1 - decay, tmp)
 
 
 def addcdiv_(target, t1, t2, value: float, tmp) -> None:

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .adam import check_betas, increment_step, step_dtype, zeros_state
+from .adam import check_betas, increment_step, init_state
 from .optimizer import (
     Optimizer,
-    addcmul_,
     as_float,
     bump_version,
     check_unsupported,
     grads_of,
     lerp_,
-    scalar_state,
+    square_avg_,
 )
 
 __all__ = ["RAdam"]
@@ -64,17 +63,12 @@ class RAdam(Optimizer):
             eps = group["eps"]
             for p, parr, garr in grads_of(group, ws, group["maximize"], group["weight_decay"],
                                           decoupled=group["decoupled_weight_decay"], lr=lr):
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = scalar_state(0.0, step_dtype())
-                    state["exp_avg"] = zeros_state(p)
-                    state["exp_avg_sq"] = zeros_state(p)
+                state = init_state(self.state[p], p, "exp_avg", "exp_avg_sq")
                 step = increment_step(state)
                 exp_avg, exp_avg_sq = state["exp_avg"]._array, state["exp_avg_sq"]._array
                 tmp = ws.get(1, parr)
                 lerp_(exp_avg, garr, 1 - beta1, tmp)
-                np.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
-                addcmul_(exp_avg_sq, garr, garr, 1 - beta2, tmp)
+                square_avg_(exp_avg_sq, garr, beta2, tmp)
 
                 bias_correction1 = 1 - beta1**step
                 bias_correction2 = 1 - beta2**step
@@ -97,7 +91,5 @@ class RAdam(Optimizer):
                     np.multiply(update, adaptive, out=update)
                     np.multiply(update, rect, out=update)
                 np.subtract(parr, update, out=parr)
-                bump_version(state["exp_avg"])
-                bump_version(state["exp_avg_sq"])
-                bump_version(p)
+                bump_version(state["exp_avg"], state["exp_avg_sq"], p)
         return loss

@@ -26,6 +26,7 @@ from .optimizer import (
     grads_of,
     lerp_,
     scalar_state,
+    square_avg_,
 )
 
 __all__ = ["RMSprop"]
@@ -85,8 +86,7 @@ class RMSprop(Optimizer):
                 increment_step(state)
                 square_avg = state["square_avg"]._array
                 tmp = ws.get(1, parr)
-                np.multiply(square_avg, alpha, out=square_avg)
-                addcmul_(square_avg, garr, garr, 1 - alpha, tmp)
+                square_avg_(square_avg, garr, alpha, tmp)
                 bump_version(state["square_avg"])
                 avg = ws.get(2, parr)
                 if centered:
