@@ -46,6 +46,15 @@ def _dim_size(shape, d) -> int:
     return shape[d] if shape else 1
 
 
+def _with_out(result: Tensor, out: Tensor | None) -> Tensor:
+    """``out=``: write ``result`` into ``out`` when given."""
+    if out is None:
+        return result
+    from .inplace import copy_into_out
+
+    return copy_into_out(out, result)
+
+
 def _check_index_dtype(index, op: str):
     if not isinstance(index, Tensor):
         raise TypeError(f"{op}(): argument 'index' must be Tensor, not {type(index).__name__}")
@@ -159,12 +168,7 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
     d = normalize_dim(dim, len(shape))
     _check_gather_shapes(shape, idx.shape, d, "input")
     _check_bounds(idx, _dim_size(shape, d), d)
-    result = Gather.apply(input, idx, dim=d)
-    if out is not None:
-        from .inplace import copy_into_out
-
-        return copy_into_out(out, result)
-    return result
+    return _with_out(Gather.apply(input, idx, dim=d), out)
 
 
 # ------------------------------------------------------------------- scatter
@@ -522,12 +526,7 @@ def index_select(input: Tensor, dim: int, index: Tensor, *, out=None) -> Tensor:
     if not shape and idx.size != 1:
         raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)")
     _check_bounds(idx, _dim_size(shape, d), d, IndexOutOfRangeError, "index_select(): ")
-    result = IndexSelect.apply(input, idx, dim=d)
-    if out is not None:
-        from .inplace import copy_into_out
-
-        return copy_into_out(out, result)
-    return result
+    return _with_out(IndexSelect.apply(input, idx, dim=d), out)
 
 
 def _check_source(self_shape, index, source_shape, dim: int, op: str) -> None:
@@ -601,12 +600,7 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
         )
     _check_source(shape, idx, source._array.shape, d, "index_add_")
     _check_bounds(idx, _dim_size(shape, d), d, IndexOutOfRangeError)
-    result = IndexAdd.apply(input, idx, source, dim=d, alpha=alpha)
-    if out is not None:
-        from .inplace import copy_into_out
-
-        return copy_into_out(out, result)
-    return result
+    return _with_out(IndexAdd.apply(input, idx, source, dim=d, alpha=alpha), out)
 
 
 class IndexCopy(Function):
@@ -764,11 +758,7 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None, *, ou
         src = input if in_shape == in_target else input.expand(in_target)
         idx = indices if idx_shape == idx_target else indices.expand(idx_target)
         result = gather(src, d, idx)
-    if out is not None:
-        from .inplace import copy_into_out
-
-        return copy_into_out(out, result)
-    return result
+    return _with_out(result, out)
 
 
 def _broadcast_except(a, b, dim):
