@@ -677,19 +677,10 @@ class IndexFill(Function):
         return IndexFill.apply(grad, ctx.index, 0.0, dim=ctx.dim), None, None
 
 
-class IndexFillTensor(Function):
+class IndexFillTensor(IndexFill):
     """index_fill with a 0-d tensor value, which gets the sum of the filled gradient."""
 
-    _array_forward = True
     _backward_name = "IndexFillBackward1"
-
-    @staticmethod
-    def forward(ctx, a, index, value, dim=0):
-        ctx.index = index
-        ctx.dim = dim
-        out = a.copy()
-        _slices_first(out, dim)[index] = value
-        return out
 
     @staticmethod
     def backward(ctx, grad):
