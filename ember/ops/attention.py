@@ -62,6 +62,11 @@ class Attention(Function):
     aligned lower triangle); ``keep``: dropout multipliers of the probabilities or None;
     ``safe``: rows with no allowed position give zeros instead of NaN; ``with_weights``:
     also return the (dropped-out) probabilities as a second, differentiable output.
+
+    The big ``(..., L, S)`` array is touched as few times as possible: the row sums are
+    one BLAS product with a ones vector, and without ``with_weights`` the probabilities
+    are never normalized in place (the ``1 / row sum`` factor is applied to the small
+    output instead, and backward folds it into the small gradient).
     """
 
     _array_forward = True
@@ -70,22 +75,17 @@ class Attention(Function):
     @staticmethod
     def forward(ctx, q, k, v, mask=None, scale=1.0, causal=False, keep=None, safe=True, with_weights=False):
         xp = xp_of(q)
-        scores = q @ _swap_last(k)
-        scores *= scores.dtype.type(scale)
-        if mask is not None:
-            if mask.shape == scores.shape:
-                scores += mask
-            else:
-                scores = scores + mask
-        if causal:
-            scores += _causal_bias(xp, scores.shape[-2], scores.shape[-1], scores.dtype)
-        dead = _softmax_rows_(xp, scores, safe)
-        probs = scores
-        dropped = probs * keep if keep is not None else probs
+        exps, inv_total, dead = _exp_scores(xp, q, k, mask, scale, causal, safe)
+        if with_weights:
+            exps *= inv_total  # the weights are an output: normalize them
+            inv_total = None
+        dropped = exps * keep if keep is not None else exps
         out = dropped @ v
-        ctx.save_for_backward(q, k, v, mask)
+        if inv_total is not None:
+            out *= inv_total
+        ctx.save_for_backward(q, k, v, mask, out)
         ctx.params = (scale, causal, keep, dead, with_weights)
-        ctx.probs = probs
+        ctx.exps, ctx.inv_total = exps, inv_total
         if with_weights:
             ctx.set_materialize_grads(False)  # an unused output's gradient stays None, not zeros
             return out, dropped
@@ -93,42 +93,64 @@ class Attention(Function):
 
     @staticmethod
     def backward(ctx, grad_out, grad_weights=None):
-        q, k, v, mask = ctx.saved_tensors
+        q, k, v, mask, out = ctx.saved_tensors
         if grad_out is None:
             grad_out = Tensor._from_array(xp_of(q._array).zeros(ctx._output_meta[0][0], q._array.dtype))
         if STATE.enabled:
             return _attention_backward_graph(ctx, grad_out, grad_weights, q, k, v, mask)
-        scale, _, keep, _, _ = ctx.params
-        need_q, need_k, need_v, need_mask = ctx.needs_input_grad
-        probs = ctx.probs
-        g = grad_out._array
-        qa, ka, va = q._array, k._array, v._array
-        grad_v = None
-        if need_v:
-            dropped = probs * keep if keep is not None else probs
-            grad_v = Tensor._from_array(_swap_last(dropped) @ g)
-        d_probs = g @ _swap_last(va)
+        return _attention_backward_arrays(ctx, grad_out, grad_weights, q, k, v, out)
+
+
+def _attention_backward_arrays(ctx, grad_out, grad_weights, q, k, v, out):
+    """Closed-form backward on raw arrays.
+
+    With ``P = E * inv`` (E: the kept exponentials, inv: 1 / row sums) and ``O = (P * keep) @ v``:
+    ``dV = (P * keep)^T dO``, ``dP = (dO v^T + dW) * keep`` and the softmax backward
+    ``dS = P * (dP - rowsum(dP * P))``, where ``rowsum(dP * P) = rowsum(dO * O) + rowsum(dW * P * keep)``
+    needs only the small arrays.
+    """
+    scale, _, keep, _, _ = ctx.params
+    need_q, need_k, need_v, need_mask = ctx.needs_input_grad
+    xp = xp_of(q._array)
+    exps, inv = ctx.exps, ctx.inv_total
+    g = grad_out._array
+    qa, ka, va = q._array, k._array, v._array
+    if inv is not None:
+        g = g * inv  # dP and the row term both carry the 1/row-sum factor of P
+    grad_v = None
+    if need_v:
+        dropped = exps * keep if keep is not None else exps
+        grad_v = Tensor._from_array(_swap_last(dropped) @ g)
+    row = (grad_out._array * out._array).sum(axis=-1, keepdims=True)
+    if inv is not None:
+        row *= inv
+    if grad_weights is not None:
+        weights = exps * keep if keep is not None else exps
+        row += (grad_weights._array * weights).sum(axis=-1, keepdims=True)
+    if keep is None and grad_weights is None:
+        # dP - row in one product: [g, -row] @ [v, 1]^T
+        ones = xp.ones(va.shape[:-1] + (1,), va.dtype)
+        d_scores = xp.concatenate([g, -row], axis=-1) @ _swap_last(xp.concatenate([va, ones], axis=-1))
+    else:
+        d_scores = g @ _swap_last(va)
         if grad_weights is not None:
-            d_probs += grad_weights._array
+            d_scores += grad_weights._array
         if keep is not None:
-            d_probs *= keep
-        # softmax backward: dS = P * (dP - sum(dP * P))
-        row = (d_probs * probs).sum(axis=-1, keepdims=True)
-        d_probs -= row
-        d_probs *= probs
-        d_scores = d_probs
-        typed_scale = d_scores.dtype.type(scale)
-        grad_q = grad_k = None
-        if need_q:
-            grad_q = d_scores @ ka
-            grad_q *= typed_scale
-            grad_q = Tensor._from_array(grad_q)
-        if need_k:
-            grad_k = _swap_last(d_scores) @ qa
-            grad_k *= typed_scale
-            grad_k = Tensor._from_array(grad_k)
-        grad_mask = Tensor._from_array(d_scores) if need_mask else None
-        return grad_q, grad_k, grad_v, grad_mask
+            d_scores *= keep
+        d_scores -= row
+    d_scores *= exps
+    typed_scale = d_scores.dtype.type(scale)
+    grad_q = grad_k = None
+    if need_q:
+        grad_q = d_scores @ ka
+        grad_q *= typed_scale
+        grad_q = Tensor._from_array(grad_q)
+    if need_k:
+        grad_k = _swap_last(d_scores) @ qa
+        grad_k *= typed_scale
+        grad_k = Tensor._from_array(grad_k)
+    grad_mask = Tensor._from_array(d_scores) if need_mask else None
+    return grad_q, grad_k, grad_v, grad_mask
 
 
 def _causal_bias(xp, rows: int, cols: int, dtype):
@@ -138,31 +160,63 @@ def _causal_bias(xp, rows: int, cols: int, dtype):
     return bias
 
 
-def _softmax_rows_(xp, scores, safe: bool):
-    """Softmax over the last dim in place; returns the rows that had no finite score (or None)."""
-    top = scores.max(axis=-1, keepdims=True)
-    dead = None
-    if safe:
-        dead = top == -xp.inf
-        if dead.any():
-            top = xp.where(dead, 0, top)
+def _scores(xp, q, k, mask, scale: float, causal: bool):
+    """``q @ k^T * scale + mask (+ causal bias)`` as a new array."""
+    scores = (q * q.dtype.type(scale)) @ _swap_last(k)
+    if mask is not None:
+        if np.broadcast_shapes(mask.shape, scores.shape) == scores.shape:
+            scores += mask
         else:
-            dead = None
+            scores = scores + mask
+    if causal:
+        scores += _causal_bias(xp, scores.shape[-2], scores.shape[-1], scores.dtype)
+    return scores
+
+
+def _exp_scores(xp, q, k, mask, scale: float, causal: bool, safe: bool):
+    """The softmax numerators ``E`` (in a new array), ``1 / rowsum(E)`` and the dead rows.
+
+    A dead row (no allowed position) gets zeros when ``safe`` (else NaN, like a plain
+    softmax).  Fast path: one max per (L, S) matrix rather than per row (a per-row
+    reduction and broadcast are the slowest passes here); rows whose sum then underflows
+    are redone with per-row maxima.
+    """
+    scores = _scores(xp, q, k, mask, scale, causal)
+    top = scores.max(axis=(-2, -1), keepdims=True) if scores.ndim >= 2 else scores.max()
+    if xp.isfinite(top).all():
+        scores -= top
+        xp.exp(scores, out=scores)
+        ones = xp.ones((scores.shape[-1], 1), scores.dtype)
+        total = scores @ ones
+        if not (total < _UNDERFLOW[scores.dtype.char]).any():
+            return scores, 1 / total, None
+        scores = _scores(xp, q, k, mask, scale, causal)
+    top = scores.max(axis=-1, keepdims=True)
+    dead = top == -xp.inf
+    if dead.any():
+        top = xp.where(dead, 0, top)
+    else:
+        dead = None
     with np.errstate(invalid="ignore"):
         scores -= top
     xp.exp(scores, out=scores)
     total = scores.sum(axis=-1, keepdims=True)
-    if dead is not None:
+    if dead is not None and safe:
         total[dead] = 1  # all-zero rows stay zero
-    scores /= total
-    return dead
+    with np.errstate(divide="ignore"):
+        inv = 1 / total
+    return scores, inv, dead if safe else None
+
+
+# Row sums below these (after subtracting the matrix max) may have lost precision to underflow.
+_UNDERFLOW = {"f": 1e-25, "d": 1e-250, "e": 1e-3}
 
 
 def _attention_backward_graph(ctx, grad_out, grad_weights, q, k, v, mask):
     """The same backward in ember ops on recomputed probabilities (differentiable)."""
     scale, causal, keep, dead, _ = ctx.params
     need_q, need_k, need_v, need_mask = ctx.needs_input_grad
-    scores = q.matmul(k.transpose(-2, -1)) * scale
+    scores = (q * scale).matmul(k.transpose(-2, -1))
     if mask is not None:
         scores = scores + mask
     if causal:

@@ -1,9 +1,10 @@
-"""Recurrent cells as fused Functions, and the time loop behind nn.RNN, nn.LSTM and nn.GRU.
+"""Recurrent cells as fused Functions: one step of RNN, LSTM and GRU (nn.*Cell).
 
-A recurrent layer spends its time in a Python loop over time steps, so each step must be
-cheap: the input projection of *all* steps is one matmul before the loop (``x @ W_ih.T``
-for the whole sequence), and each step is then one fused cell Function (one graph node)
-that does the single ``h @ W_hh.T`` matmul and the gate math on raw arrays.
+Each cell takes the already projected input ``gx = x @ W_ih.T + biases`` (so a whole
+sequence can be projected with one matmul) and is one graph node doing the single
+``h @ W_hh.T`` product and the gate math on raw arrays.  Whole layers over time use
+``ops/rnn_layer.py``, which also rebuilds a layer from these cells when a graph of the
+backward is wanted.
 
 Each cell's backward has two paths, as ``F.linear`` and the normalization ops do:
 
@@ -30,12 +31,11 @@ from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
 from ._util import xp_of
-from .dropout import dropout as _dropout
 from .elementwise import sigmoid, tanh
-from .joining import cat, split, stack
+from .joining import cat
 from .linear_layer import linear
 
-__all__ = ["gru_cell", "lstm_cell", "rnn_relu_cell", "rnn_tanh_cell", "run_recurrent_layers"]
+__all__ = ["gru_cell", "lstm_cell", "rnn_relu_cell", "rnn_tanh_cell"]
 
 
 # ----------------------------------------------------------------- array helpers
@@ -335,107 +335,3 @@ def rnn_relu_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih=No
     """
     gx = linear(input, w_ih, _combined_bias(b_ih, b_hh))
     return RNNCellFunction.apply(gx, hx, w_hh, nonlinearity="relu")
-
-
-# ------------------------------------------------------------------- the time loop
-def _run_direction(mode, step_inputs, batch_sizes, h0, c0, weights, reverse):
-    """Run one layer in one direction over the per-step projected inputs.
-
-    ``batch_sizes[t]`` rows are active at step ``t`` (non-increasing, as in a packed
-    sequence; all equal for a padded batch).  Returns the per-step outputs in time
-    order and the final ``h`` (and ``c``) for every sequence of the batch.
-    """
-    w_hh, b_hh, w_hr = weights
-    steps = len(batch_sizes)
-    outputs = [None] * steps
-    if not reverse:
-        h, c = h0, c0
-        finished_h, finished_c = [], []  # states of sequences that ended, last batch rows first
-        for t in range(steps):
-            active = batch_sizes[t]
-            if active < h.shape[0]:
-                h, done_h = split(h, [active, h.shape[0] - active])
-                finished_h.append(done_h)
-                if c is not None:
-                    c, done_c = split(c, [active, c.shape[0] - active])
-                    finished_c.append(done_c)
-            h, c = _step(mode, step_inputs[t], h, c, w_hh, b_hh, w_hr)
-            outputs[t] = h
-        if finished_h:
-            h = cat([h] + finished_h[::-1])
-            if c is not None:
-                c = cat([c] + finished_c[::-1])
-        return outputs, h, c
-    first = batch_sizes[-1]
-    full = h0.shape[0]
-    h = h0 if first == full else split(h0, [first, full - first])[0]
-    c = c0 if c0 is None or first == full else split(c0, [first, full - first])[0]
-    for t in range(steps - 1, -1, -1):
-        active = batch_sizes[t]
-        if active > h.shape[0]:
-            # sequences that start (in reverse time) at this step join with their h0 rows
-            have = h.shape[0]
-            h = cat([h, h0[have:active]])
-            if c is not None:
-                c = cat([c, c0[have:active]])
-        h, c = _step(mode, step_inputs[t], h, c, w_hh, b_hh, w_hr)
-        outputs[t] = h
-    return outputs, h, c
-
-
-def _step(mode, gx, h, c, w_hh, b_hh, w_hr):
-    if mode == "LSTM":
-        h, c = LSTMCellFunction.apply(gx, h, c, w_hh)
-        if w_hr is not None:
-            h = linear(h, w_hr)
-        return h, c
-    if mode == "GRU":
-        return GRUCellFunction.apply(gx, h, w_hh, b_hh), None
-    return RNNCellFunction.apply(gx, h, w_hh, nonlinearity="tanh" if mode == "RNN_TANH" else "relu"), None
-
-
-def run_recurrent_layers(mode, data, batch_sizes, h0, c0, layer_weights, bidirectional, dropout, training):
-    """The stacked (optionally bidirectional) recurrence on time-major packed data.
-
-    Args:
-        mode: ``"LSTM"``, ``"GRU"``, ``"RNN_TANH"`` or ``"RNN_RELU"``.
-        data: ``(N, input_size)``: the rows of step 0, then of step 1, ... (a padded
-            ``(T, B, I)`` batch flattened, or a PackedSequence's data).
-        batch_sizes: list of ints, rows per step (non-increasing).
-        h0, c0: ``(num_layers * num_directions, B, H_out)`` / ``(..., B, H)``; c0 None
-            unless LSTM.
-        layer_weights: per layer, per direction, ``(w_ih, w_hh, b_ih, b_hh, w_hr)``.
-        dropout, training: dropout on the outputs of every layer but the last.
-
-    Returns ``(output_data (N, D * H_out), h_n, c_n)``.
-    """
-    directions = 2 if bidirectional else 1
-    num_layers = len(layer_weights) // directions
-    final_h, final_c = [], []
-    layer_input = data
-    for layer in range(num_layers):
-        direction_outputs = []
-        for d in range(directions):
-            w_ih, w_hh, b_ih, b_hh, w_hr = layer_weights[layer * directions + d]
-            bias = b_ih if mode == "GRU" else _combined_bias(b_ih, b_hh)
-            projected = linear(layer_input, w_ih, bias)  # every step at once: one matmul
-            step_inputs = split(projected, batch_sizes) if len(batch_sizes) > 1 else (projected,)
-            index = layer * directions + d
-            outputs, h, c = _run_direction(
-                mode,
-                step_inputs,
-                batch_sizes,
-                h0[index],
-                None if c0 is None else c0[index],
-                (w_hh, b_hh if mode == "GRU" else None, w_hr),
-                reverse=d == 1,
-            )
-            direction_outputs.append(cat(outputs) if len(outputs) > 1 else outputs[0])
-            final_h.append(h)
-            final_c.append(c)
-        layer_input = cat(direction_outputs, dim=1) if directions == 2 else direction_outputs[0]
-        if dropout and training and layer < num_layers - 1:
-            layer_input = _dropout(layer_input, dropout, True)
-    h_n = stack(final_h)
-    c_n = stack(final_c) if c0 is not None else None
-    return layer_input, h_n, c_n

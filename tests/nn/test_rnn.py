@@ -246,6 +246,36 @@ def test_gradcheck_through_a_packed_bidirectional_lstm():
     assert ember.autograd.gradcheck(fn, [x] + params)
 
 
+@pytest.mark.parametrize("mode,extra", [("LSTM", {"proj_size": 1}), ("GRU", {}), ("RNN", {"nonlinearity": "tanh"})])
+def test_gradgradcheck_through_packed_bidirectional_layers(mode, extra):
+    ember.manual_seed(0)
+    layer = getattr(ember.nn, mode)(2, 2, bidirectional=True, **extra).double()
+    params = [p.detach().clone().requires_grad_() for p in layer.parameters()]
+    per_direction = len(params) // 2
+
+    def fn(x, *ps):
+        # (w_ih, w_hh, b_ih, b_hh, w_hr) per direction, None where the layer has no such weight
+        layer._layer_weights = lambda: [(*ps[i * per_direction:(i + 1) * per_direction], None, None, None)[:5]
+                                        for i in range(2)]
+        packed = ember.nn.utils.rnn.pack_padded_sequence(x, [2, 1], enforce_sorted=False)
+        out, hidden = layer(packed)
+        return (out.data, *(hidden if isinstance(hidden, tuple) else (hidden,)))
+
+    x = ember.randn(2, 2, 2, dtype=ember.float64, requires_grad=True)
+    assert ember.autograd.gradgradcheck(fn, [x] + params)
+
+
+@pytest.mark.parametrize("which", [1, 2])
+def test_gradient_from_final_states_only_matches_torch(which):
+    def call(mod, x, h, c):
+        _, (h_n, c_n) = mod(x, (h, c))
+        return (h_n, c_n)[which - 1]
+
+    rng = np.random.default_rng(6)
+    check_module(lambda m: m.nn.LSTM(3, 4, num_layers=2, bidirectional=True), call=call,
+                 inputs=[make_array((5, 2, 3), rng=rng), make_array((4, 2, 4), rng=rng), make_array((4, 2, 4), rng=rng)])
+
+
 def test_double_backward_through_gru_matches_torch():
     rng = np.random.default_rng(5)
     x_np = make_array((3, 2, 3), rng=rng)

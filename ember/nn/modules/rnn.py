@@ -3,8 +3,9 @@
 Parameters carry torch's names, shapes, order and initialization (``weight_ih_l0``,
 ``weight_hh_l0``, ``bias_ih_l0``, ``bias_hh_l0``, ``weight_hr_l0`` for a projected LSTM,
 ``..._reverse`` for the second direction; all U(-1/sqrt(hidden), 1/sqrt(hidden))), so a
-torch ``state_dict`` loads unchanged.  The math is in ``ember/ops/rnn.py``: one input
-projection per layer and direction for the whole sequence, then one fused cell per step.
+torch ``state_dict`` loads unchanged.  The math is in ``ember/ops/rnn_layer.py`` (whole
+layers: one input projection per layer and direction, then the time loop as one Function)
+and ``ember/ops/rnn.py`` (the single-step cells).
 
 Example:
     >>> import ember, ember.nn as nn
@@ -24,12 +25,8 @@ from ... import ops  # noqa: F401  (Tensor methods)
 from ..._tensor import Tensor
 from ...ops.creation import empty, zeros
 from ...ops.linear_layer import linear
-from ...ops.rnn import (
-    GRUCellFunction,
-    LSTMCellFunction,
-    RNNCellFunction,
-    run_recurrent_layers,
-)
+from ...ops.rnn import GRUCellFunction, LSTMCellFunction, RNNCellFunction
+from ...ops.rnn_layer import run_recurrent_layers
 from ...ops.scatter_gather import index_select
 from .. import init
 from ..parameter import Parameter
