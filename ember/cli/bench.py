@@ -10,8 +10,9 @@ A benchmark script takes part by defining ``bench_rows(quick: bool, torch) -> li
 ``(workload, ember_seconds, torch_seconds_or_None)`` (``torch`` is the module or None).
 The scripts that predate that hook are driven through their public helpers below
 (core, dataloader, and any script with ``make_data()`` and ``build(m, data)`` such as
-mlp and lenet); any other script is run as a subprocess when torch is present and
-its ``_timing.print_row`` lines are collected.
+mlp, lenet and gpt); any other script is run as a subprocess, its
+``_timing.print_row`` lines are collected, or else its own report is shown after the
+table.  ``distributed`` (MPI jobs, measured against mpi4py) runs only when asked for.
 
 The benchmarks live in the source tree, not in the installed package: this command
 finds them next to an editable install (``pip install -e .``), in ./benchmarks, or in
@@ -75,18 +76,28 @@ def discover(bench_dir: str) -> dict[str, str]:
         match = re.fullmatch(r"bench_(\w+)\.py", entry)
         if match:
             found[match.group(1)] = os.path.join(bench_dir, entry)
-    order = ["core", "mlp", "lenet", "gpt", "dataloader"]
+    order = ["core", "mlp", "lenet", "gpt", "dataloader", "distributed"]
     return dict(sorted(found.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else len(order), kv[0])))
 
 
 def load_script(name: str, path: str):
-    """Import a benchmark script as a module (its folder goes on sys.path for ``_timing``)."""
-    folder = os.path.dirname(path)
-    if folder not in sys.path:
-        sys.path.insert(0, folder)
-    spec = importlib.util.spec_from_file_location(f"_ember_bench_{name}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    """Import a benchmark script as a module.
+
+    Its folder is on ``sys.path`` while it loads (for ``from _timing import ...``); then
+    ``sys.path`` and ``sys.modules['_timing']`` are put back as they were, so loading
+    scripts from several folders leaves no trace.
+    """
+    saved_path, saved_timing = list(sys.path), sys.modules.pop("_timing", None)
+    sys.path.insert(0, os.path.dirname(path))
+    try:
+        spec = importlib.util.spec_from_file_location(f"_ember_bench_{name}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path[:] = saved_path
+        sys.modules.pop("_timing", None)
+        if saved_timing is not None:
+            sys.modules["_timing"] = saved_timing
     return module
 
 
@@ -133,13 +144,26 @@ def _core_rows(module, timing, torch, quick):
     return rows
 
 
+def _split_build(result):
+    """``build()`` returns the workloads dict alone or in a tuple after the model: (model, workloads)."""
+    if isinstance(result, dict):
+        return None, result
+    workloads = next(part for part in reversed(result) if isinstance(part, dict))
+    return result[0], workloads
+
+
 def _model_rows(module, timing, torch, quick):
-    """Scripts with ``make_data()`` and ``build(m, data) -> (model, optimizer, workloads)`` (mlp, lenet)."""
+    """Scripts with ``make_data()`` and ``build(m, data)`` (mlp, lenet, gpt): a training step, a forward."""
+    import inspect
+
     import ember
 
     data = module.make_data()  # some scripts draw torch's default init here: torch required
-    _, _, ours = module.build(ember, data)
-    theirs = module.build(torch, data)[2] if torch is not None else None
+    torch_model, theirs = _split_build(module.build(torch, data)) if torch is not None else (None, None)
+    if torch_model is not None and "reference" in inspect.signature(module.build).parameters:
+        _, ours = _split_build(module.build(ember, data, reference=torch_model))  # identical weights
+    else:
+        _, ours = _split_build(module.build(ember, data))
     batch = getattr(module, "BATCH", None)
     rows = []
     for name in ("train_step", "forward_no_grad"):
@@ -170,17 +194,20 @@ def _dataloader_rows(module, timing, torch, quick):
 
 
 ADAPTERS = {"core": _core_rows, "dataloader": _dataloader_rows}
+# Scripts that measure something other than ember against torch, or start jobs of their own.
+RUN_ONLY_WHEN_ASKED = {"distributed": "starts MPI jobs and compares with mpi4py: `ember bench --only distributed`"}
 
 # ``name  ember  1.2345 ms  torch  2.3456 ms  ratio ...`` as benchmarks/_timing.print_row writes it
 _ROW = re.compile(r"^(?P<name>.+?)\s+ember\s+(?P<e>[\d.]+) ms\s+torch\s+(?P<t>[\d.]+) ms")
 
 
-def _subprocess_rows(path: str, torch_threads: int | None):
-    """Run a script that has no bench_rows() and collect the rows it printed."""
+def _subprocess_rows(path: str, quick: bool, torch_threads: int | None):
+    """Run a script on its own; the rows it printed with ``_timing.print_row``, and its output."""
     env = dict(os.environ)
     if torch_threads is not None:
         env["OMP_NUM_THREADS"] = str(torch_threads)
-    done = subprocess.run([sys.executable, path], check=False, capture_output=True, text=True, env=env)
+    command = [sys.executable, path] + (["--quick"] if quick and "--quick" in _read(path) else [])
+    done = subprocess.run(command, check=False, capture_output=True, text=True, env=env)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
         raise RuntimeError(f"{os.path.basename(path)} failed: {last}")
@@ -189,24 +216,29 @@ def _subprocess_rows(path: str, torch_threads: int | None):
         match = _ROW.match(line.strip())
         if match:
             rows.append((match["name"].strip(), float(match["e"]) / 1e3, float(match["t"]) / 1e3))
-    return rows
+    return rows, done.stdout
+
+
+def _read(path: str) -> str:
+    with open(path, encoding="utf-8") as f:
+        return f.read()
 
 
 def run_benchmark(name: str, path: str, timing, torch, quick: bool, torch_threads: int | None):
-    """Rows ``(workload, ember_s, torch_s | None)`` of one script, or raise with the reason."""
+    """``(rows, own_output)``: rows ``(workload, ember_s, torch_s | None)``; the script's own
+    printout when it was run as a subprocess and printed no rows to collect."""
     module = load_script(name, path)
     if hasattr(module, "bench_rows"):
-        return list(module.bench_rows(quick=quick, torch=torch))
+        return list(module.bench_rows(quick=quick, torch=torch)), ""
     if name in ADAPTERS:
-        return ADAPTERS[name](module, timing, torch, quick)
+        return ADAPTERS[name](module, timing, torch, quick), ""
     if hasattr(module, "make_data") and hasattr(module, "build"):
         try:
-            return _model_rows(module, timing, torch, quick)
+            return _model_rows(module, timing, torch, quick), ""
         except ImportError as e:
             raise RuntimeError(f"{os.path.basename(path)} needs {e.name or 'a missing package'}") from None
-    if torch is None:
-        raise RuntimeError(f"{os.path.basename(path)} has no bench_rows() and needs torch to run on its own")
-    return _subprocess_rows(path, torch_threads)
+    rows, output = _subprocess_rows(path, quick, torch_threads)
+    return rows, ("" if rows else output)
 
 
 # --------------------------------------------------------------------------- the table
@@ -261,6 +293,10 @@ def main(argv=None) -> int:
         if unknown:
             return fail(f"ember bench: --only {unknown[0]}: no such benchmark (found: {', '.join(scripts)})", 2)
         scripts = {n: p for n, p in scripts.items() if n in args.only}
+        skipped = {}
+    else:
+        skipped = {n: reason for n, reason in RUN_ONLY_WHEN_ASKED.items() if n in scripts}
+        scripts = {n: p for n, p in scripts.items() if n not in skipped}
 
     torch = import_torch()
     if torch is not None and args.torch_threads is not None:
@@ -272,18 +308,25 @@ def main(argv=None) -> int:
         print(f"torch {torch.__version__} at {torch.get_num_threads()} threads; ratio = ember time / torch time "
               "(lower is better)")
 
-    rows, failures = [], []
+    rows, failures, own_outputs = [], [], {}
     start = time.perf_counter()
     for name, path in scripts.items():
         print(f"running {name} ...", file=sys.stderr, flush=True)
         try:
-            for workload, ember_s, torch_s in run_benchmark(name, path, timing, torch, args.quick, args.torch_threads):
-                rows.append((name, workload, ember_s, torch_s))
+            found, own_output = run_benchmark(name, path, timing, torch, args.quick, args.torch_threads)
         except Exception as e:  # noqa: BLE001 - one broken script must not hide the others' results
             failures.append(f"{name}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+            continue
+        rows += [(name, workload, ember_s, torch_s) for workload, ember_s, torch_s in found]
+        if own_output:
+            own_outputs[name] = own_output.rstrip()
     if rows:
         print(format_table(rows, with_torch=torch is not None))
+    for name, output in own_outputs.items():
+        print(f"\n-- {name} (its own report) --\n{output}")
     for line in failures:
         print(f"not run: {line}")
+    for name, reason in skipped.items():
+        print(f"skipped: {name} ({reason})")
     print(f"({len(rows)} workloads from {len(scripts)} scripts in {bench_dir}, {time.perf_counter() - start:.0f} s)")
     return 1 if failures and not rows else 0

@@ -44,7 +44,7 @@ def test_info_lists_versions_and_extras(capsys):
 
 
 def _fake_benchmarks(tmp_path):
-    """A benchmarks folder with one bench_rows() script and one that only runs with torch."""
+    """A benchmarks folder with a bench_rows() script, standalone scripts and a broken one."""
     folder = tmp_path / "benchmarks"
     folder.mkdir()
     shutil.copy(os.path.join(BENCHMARKS, "_timing.py"), folder / "_timing.py")
@@ -52,36 +52,48 @@ def _fake_benchmarks(tmp_path):
         "def bench_rows(quick, torch):\n"
         "    return [('toy sum', 0.002, None if torch is None else 0.004)]\n"
     )
+    main_guard = "\n\nif __name__ == '__main__':\n    main()\n"
     (folder / "bench_legacy.py").write_text(
         "import os, sys\nsys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))\n"
-        "from _timing import print_row\n\n\ndef main():\n    import torch\n"
-        "    print_row('legacy op', 0.001, 0.002)\n\n\nif __name__ == '__main__':\n    main()\n"
+        "from _timing import print_row\n\n\ndef main():\n    print_row('legacy op', 0.001, 0.002)" + main_guard
     )
+    (folder / "bench_report.py").write_text("def main():\n    print('my own table: 42 widgets/s')" + main_guard)
+    (folder / "bench_broken.py").write_text("def main():\n    raise ValueError('kaput')" + main_guard)
+    (folder / "bench_distributed.py").write_text("def main():\n    print('mpi jobs')" + main_guard)
     return folder
 
 
-def test_bench_table_with_rows_hook(tmp_path, capsys, monkeypatch):
+def test_bench_table_with_torch(tmp_path, capsys, monkeypatch):
     folder = _fake_benchmarks(tmp_path)
     monkeypatch.setattr(bench, "import_torch", lambda: pytest.importorskip("torch"))
     assert bench.main(["--dir", str(folder)]) == 0
-    out = capsys.readouterr().out
-    row = next(line for line in out.splitlines() if line.startswith("toy"))
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split() == ["benchmark", "workload", "ember", "torch", "ember/torch"]
+    row = next(line for line in lines if line.startswith("toy"))
     assert "toy sum" in row and "2.000 ms" in row and "4.000 ms" in row and row.rstrip().endswith("0.50x")
     # a script without bench_rows() runs on its own; its print_row lines are collected
-    row = next(line for line in out.splitlines() if line.startswith("legacy"))
+    row = next(line for line in lines if line.startswith("legacy"))
     assert "legacy op" in row and "1.000 ms" in row and "2.000 ms" in row and row.rstrip().endswith("0.50x")
+    # one that prints something else is shown as it is, after the table
+    assert "-- report (its own report) --" in lines and "my own table: 42 widgets/s" in lines
+    # a failing script is named with its error; the others still report
+    assert any(line.startswith("not run: broken") and "kaput" in line for line in lines)
+    # the distributed benchmark runs only when asked for
+    assert any(line.startswith("skipped: distributed") for line in lines) and "mpi jobs" not in lines
 
 
 def test_bench_without_torch_shows_ember_alone(tmp_path, capsys, monkeypatch):
     folder = _fake_benchmarks(tmp_path)
     monkeypatch.setattr(bench, "import_torch", lambda: None)
-    assert bench.main(["--dir", str(folder)]) == 0
-    out = capsys.readouterr().out
-    assert "torch is not installed" in out
-    header = out.splitlines()[1]
-    assert "ember" in header and "torch" not in header and "ratio" not in header
-    assert "toy sum" in out and "2.000 ms" in out
-    assert "not run: legacy" in out and "needs torch" in out
+    path_before = list(sys.path)
+    assert bench.main(["--dir", str(folder), "--only", "toy", "--only", "legacy"]) == 0
+    assert sys.path == path_before and "_timing" not in sys.modules  # loading the scripts left no trace
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("torch is not installed")
+    assert lines[1].split() == ["benchmark", "workload", "ember"]
+    assert any(line.startswith("toy") and line.rstrip().endswith("2.000 ms") for line in lines)
+    assert any(line.startswith("legacy") and line.rstrip().endswith("1.000 ms") for line in lines)
+    assert not any("not run" in line or "skipped" in line for line in lines)
 
 
 def test_bench_real_core_script_without_torch(capsys, monkeypatch):
