@@ -121,34 +121,31 @@ def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
 
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero whole channels of ``(N, C, H, W)`` (or ``(C, H, W)``) input with probability ``p``."""
-    if input.dim() not in (3, 4):
-        import warnings
-
-        warnings.warn(
-            f"dropout2d: Received a {input.dim()}-D input to dropout2d, which is deprecated and will result "
-            "in an error in a future release. To retain the behavior and silence this warning, please use "
-            "dropout instead. Note that dropout2d exists to provide channel-wise dropout on inputs with 2 "
-            "spatial dimensions, a channel dimension, and an optional batch dimension (i.e. 3D or 4D inputs).",
-            stacklevel=2,
-        )
-    spatial = 2 if input.dim() >= 3 else max(input.dim() - 1, 0)
-    return _feature_dropout(input, p, training, inplace, spatial, "dropout2d_")
+    return _spatial_channel_dropout(input, p, training, inplace, 2, "dropout2d")
 
 
 def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero whole channels of ``(N, C, D, H, W)`` (or ``(C, D, H, W)``) input with probability ``p``."""
-    if input.dim() not in (4, 5):
+    return _spatial_channel_dropout(input, p, training, inplace, 3, "dropout3d")
+
+
+def _spatial_channel_dropout(input: Tensor, p: float, training: bool, inplace: bool, spatial: int,
+                             name: str) -> Tensor:
+    """dropout2d/dropout3d: other ranks than ``spatial`` + 1 or + 2 only warn (torch deprecates them)."""
+    if input.dim() not in (spatial + 1, spatial + 2):
         import warnings
 
         warnings.warn(
-            f"dropout3d: Received a {input.dim()}-D input to dropout3d, which is deprecated and will result "
+            f"{name}: Received a {input.dim()}-D input to {name}, which is deprecated and will result "
             "in an error in a future release. To retain the behavior and silence this warning, please use "
-            "dropout instead. Note that dropout3d exists to provide channel-wise dropout on inputs with 3 "
-            "spatial dimensions, a channel dimension, and an optional batch dimension (i.e. 4D or 5D inputs).",
-            stacklevel=2,
+            f"dropout instead. Note that {name} exists to provide channel-wise dropout on inputs with {spatial} "
+            "spatial dimensions, a channel dimension, and an optional batch dimension "
+            f"(i.e. {spatial + 1}D or {spatial + 2}D inputs).",
+            stacklevel=3,
         )
-    spatial = 3 if input.dim() >= 4 else max(input.dim() - 1, 0)
-    return _feature_dropout(input, p, training, inplace, spatial, "dropout3d_")
+    if input.dim() < spatial + 1:
+        spatial = max(input.dim() - 1, 0)
+    return _feature_dropout(input, p, training, inplace, spatial, name + "_")
 
 
 def _alpha(input: Tensor, p: float, training: bool, inplace: bool, mask_shape, name: str) -> Tensor:
