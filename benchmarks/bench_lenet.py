@@ -27,7 +27,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _timing import print_row
+from _timing import classifier_workloads, compare, print_row
 
 BATCH = 64
 
@@ -63,22 +63,7 @@ def build(m, data):
     model.load_state_dict({k: m.tensor(v) for k, v in state.items()})
     opt = m.optim.SGD(model.parameters(), lr=0.01)
     x, y = m.tensor(x_np), m.tensor(y_np)
-    F = m.nn.functional
-
-    def train_step():
-        opt.zero_grad()
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    def forward_backward():
-        opt.zero_grad()
-        F.cross_entropy(model(x), y).backward()
-
-    def forward_no_grad():
-        with m.no_grad():
-            F.cross_entropy(model(x), y)
+    workloads = classifier_workloads(m, model, opt, x, y)
 
     conv1, conv2 = model[0], model[3]
     h1 = model[:3](x).detach()
@@ -91,10 +76,7 @@ def build(m, data):
         conv2(h1.requires_grad_()).sum().backward()
 
     return {
-        "train_step": train_step,
-        "forward_backward": forward_backward,
-        "forward_no_grad": forward_no_grad,
-        "optimizer_step": opt.step,
+        **workloads,
         "conv_blocks_forward_backward": conv_layers_forward_backward,
         "conv2_forward_backward": conv2_forward_backward,
     }
@@ -109,35 +91,6 @@ def check_same_losses(ember, torch, data, steps: int = 5) -> float:
         le, lt = e["train_step"]().item(), t["train_step"]().item()
         worst = max(worst, abs(le - lt) / abs(lt))
     return worst
-
-
-def _best(fn, clock, repeat: int = 5, min_time: float = 0.05) -> float:
-    """Best per-call time over ``repeat`` rounds, each about ``min_time`` long on ``clock``."""
-    fn()
-    number = 1
-    while True:
-        t0 = clock()
-        for _ in range(number):
-            fn()
-        if clock() - t0 >= min_time:
-            break
-        number *= 2
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = clock()
-        for _ in range(number):
-            fn()
-        best = min(best, (clock() - t0) / number)
-    return best
-
-
-def compare(ember_fn, torch_fn, clock, rounds: int = 3) -> tuple[float, float]:
-    """Interleaved best-of-N of the two workloads (noise hits both alike)."""
-    e_best = t_best = float("inf")
-    for _ in range(rounds):
-        e_best = min(e_best, _best(ember_fn, clock))
-        t_best = min(t_best, _best(torch_fn, clock))
-    return e_best, t_best
 
 
 def main() -> None:
@@ -164,7 +117,7 @@ def main() -> None:
         )
         for name in ours:
             target = "(target <= 1.5x at 1 thread)" if name == "train_step" and threads == 1 else ""
-            e, t = compare(ours[name], theirs[name], clock)
+            e, t = compare(name, ours[name], theirs[name], repeat=5, clock=clock)
             print_row(name, e, t, target)
 
 

@@ -22,7 +22,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _timing import compare, print_row
+from _timing import classifier_workloads, compare, print_row
 
 SIZES = (784, 512, 256, 10)
 BATCH = 128
@@ -52,25 +52,7 @@ def build(m, data):
             p.copy_(m.tensor(w))
     opt = m.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     x, y = m.tensor(x_np), m.tensor(y_np)
-    F = m.nn.functional
-
-    def train_step():
-        opt.zero_grad()
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    def forward_backward():
-        opt.zero_grad()
-        F.cross_entropy(model(x), y).backward()
-
-    def forward_no_grad():
-        with m.no_grad():
-            F.cross_entropy(model(x), y)
-
-    return model, opt, {"train_step": train_step, "forward_backward": forward_backward,
-                        "forward_no_grad": forward_no_grad, "optimizer_step": opt.step}
+    return model, opt, classifier_workloads(m, model, opt, x, y)
 
 
 def check_same_losses(ember, torch, data, steps: int = 5) -> float:
