@@ -114,9 +114,10 @@ def _renorm_rows_(weight: Tensor, indices: Tensor, max_norm: float, norm_type: f
         weight._bump_version()
 
 
-def _resolve_padding_idx(padding_idx, num_embeddings: int) -> int:
+def check_padding_idx(padding_idx, num_embeddings: int) -> int | None:
+    """``padding_idx`` made non-negative (None stays None); out of range fails as in torch."""
     if padding_idx is None:
-        return -1
+        return None
     if padding_idx > 0:
         if padding_idx >= num_embeddings:
             raise AssertionError("Padding_idx must be within num_embeddings")
@@ -125,6 +126,12 @@ def _resolve_padding_idx(padding_idx, num_embeddings: int) -> int:
             raise AssertionError("Padding_idx must be within num_embeddings")
         padding_idx = num_embeddings + padding_idx
     return padding_idx
+
+
+def _resolve_padding_idx(padding_idx, num_embeddings: int) -> int:
+    """As ``check_padding_idx``, with -1 for "no padding row" (what the kernels take)."""
+    checked = check_padding_idx(padding_idx, num_embeddings)
+    return -1 if checked is None else checked
 
 
 def embedding(

@@ -11,25 +11,12 @@ from __future__ import annotations
 
 from ...autograd.grad_mode import no_grad
 from ...ops.creation import empty
-from ...ops.embedding import embedding, embedding_bag
+from ...ops.embedding import check_padding_idx, embedding, embedding_bag
 from .. import init
 from ..parameter import Parameter
 from .module import Module
 
 __all__ = ["Embedding", "EmbeddingBag"]
-
-
-def _check_padding_idx(padding_idx, num_embeddings: int):
-    if padding_idx is None:
-        return None
-    if padding_idx > 0:
-        if padding_idx >= num_embeddings:
-            raise AssertionError("Padding_idx must be within num_embeddings")
-    elif padding_idx < 0:
-        if padding_idx < -num_embeddings:
-            raise AssertionError("Padding_idx must be within num_embeddings")
-        padding_idx = num_embeddings + padding_idx
-    return padding_idx
 
 
 def _lookup_options_repr(module) -> str:
@@ -77,7 +64,7 @@ class Embedding(Module):
         super().__init__()
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
-        self.padding_idx = _check_padding_idx(padding_idx, num_embeddings)
+        self.padding_idx = check_padding_idx(padding_idx, num_embeddings)
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
@@ -190,7 +177,7 @@ class EmbeddingBag(Module):
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
-        self.padding_idx = _check_padding_idx(padding_idx, num_embeddings)
+        self.padding_idx = check_padding_idx(padding_idx, num_embeddings)
         if _weight is None:
             self.weight = Parameter(empty((num_embeddings, embedding_dim), device=device, dtype=dtype))
             self.reset_parameters()
