@@ -50,16 +50,6 @@ __all__ = [
 ]
 
 
-def _setup_size(size, error_msg: str) -> tuple:
-    if isinstance(size, numbers.Number):
-        return int(size), int(size)
-    if isinstance(size, Sequence) and len(size) == 1:
-        return size[0], size[0]
-    if len(size) != 2:
-        raise ValueError(error_msg)
-    return tuple(size)
-
-
 def _setup_angle(x, name: str, req_sizes=(2,)) -> list:
     if isinstance(x, numbers.Number):
         if x < 0:
@@ -200,7 +190,7 @@ class CenterCrop(_Transform):
     """The centred region of ``size`` (zero-padded if the image is smaller)."""
 
     def __init__(self, size) -> None:
-        self.size = _setup_size(size, "Please provide only two dimensions (h, w) for size.")
+        self.size = F._parse_size(size)
 
     def forward(self, img):
         return F.center_crop(img, self.size)
@@ -239,7 +229,7 @@ class RandomCrop(_Transform):
     """
 
     def __init__(self, size, padding=None, pad_if_needed: bool = False, fill=0, padding_mode: str = "constant") -> None:
-        self.size = _setup_size(size, "Please provide only two dimensions (h, w) for size.")
+        self.size = F._parse_size(size)
         self.padding, self.pad_if_needed, self.fill, self.padding_mode = padding, pad_if_needed, fill, padding_mode
 
     @staticmethod
@@ -273,7 +263,7 @@ class RandomResizedCrop(_Transform):
     """A random region (area fraction ``scale``, aspect ``ratio``) resized to ``size``."""
 
     def __init__(self, size, scale=(0.08, 1.0), ratio=(3.0 / 4.0, 4.0 / 3.0), interpolation=InterpolationMode.BILINEAR, antialias: bool | None = True) -> None:
-        self.size = _setup_size(size, "Please provide only two dimensions (h, w) for size.")
+        self.size = F._parse_size(size)
         if scale[0] > scale[1] or ratio[0] > ratio[1]:
             warnings.warn("Scale and ratio should be of kind (min, max)", stacklevel=2)
         self.scale, self.ratio, self.antialias = scale, ratio, antialias
