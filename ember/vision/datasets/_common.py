@@ -6,6 +6,7 @@ import os
 
 import numpy as np
 
+from ..._tensor import Tensor
 from ...utils.data import Dataset
 from ..transforms import _image
 
@@ -59,6 +60,25 @@ class VisionDataset(Dataset):
             lines.append(f"Target transform: {self.target_transform!r}")
         body = "\n".join(" " * self._repr_indent + line for line in lines)
         return f"Dataset {self.__class__.__name__}\n{body}"
+
+
+class ImageArrayDataset(VisionDataset):
+    """A dataset held in memory: uint8 images ``self._images`` and int labels ``self._targets``."""
+
+    @property
+    def data(self) -> Tensor:
+        return Tensor._from_array(self._images)
+
+    @property
+    def targets(self) -> Tensor:
+        return Tensor._from_array(self._targets)
+
+    def __len__(self) -> int:
+        return len(self._targets)
+
+    def __getitem__(self, index: int):
+        image = as_image(self._images[index])
+        return self._apply(image, int(self._targets[index]))
 
 
 class _StandardTransform:

@@ -15,8 +15,7 @@ from importlib import resources
 
 import numpy as np
 
-from ..._tensor import Tensor
-from ._common import VisionDataset, as_image
+from ._common import ImageArrayDataset
 
 __all__ = ["Digits", "load_digits_arrays"]
 
@@ -59,7 +58,7 @@ def split_indices(n: int) -> np.ndarray:
     return np.random.RandomState(SPLIT_SEED).permutation(n)
 
 
-class Digits(VisionDataset):
+class Digits(ImageArrayDataset):
     """The 1,797 8x8 handwritten digits bundled with ember, as an MNIST-like dataset.
 
     The split is fixed: the rows are put in the order ``numpy.random.RandomState(0).
@@ -102,21 +101,6 @@ class Digits(VisionDataset):
         self._images = np.rint(pixels[chosen] * (255.0 / 16.0)).astype(np.uint8)
         self._targets = labels[chosen].astype(np.int64)
         self.class_to_idx = {c: i for i, c in enumerate(self.classes)}
-
-    @property
-    def data(self) -> Tensor:
-        return Tensor._from_array(self._images)
-
-    @property
-    def targets(self) -> Tensor:
-        return Tensor._from_array(self._targets)
-
-    def __len__(self) -> int:
-        return len(self._targets)
-
-    def __getitem__(self, index: int):
-        image = as_image(self._images[index])
-        return self._apply(image, int(self._targets[index]))
 
     def extra_repr(self) -> str:
         return f"Split: {'Train' if self.train else 'Test'}"

@@ -23,7 +23,7 @@ import warnings
 import numpy as np
 
 from ..._tensor import Tensor
-from ._common import VisionDataset, as_image
+from ._common import ImageArrayDataset
 
 __all__ = ["KMNIST", "MNIST", "FashionMNIST", "read_idx"]
 
@@ -63,7 +63,7 @@ def read_idx(path: str) -> np.ndarray:
     return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
 
 
-class MNIST(VisionDataset):
+class MNIST(ImageArrayDataset):
     """MNIST from local IDX files, with torchvision's arguments and attributes.
 
     Args:
@@ -131,14 +131,6 @@ class MNIST(VisionDataset):
         )
 
     @property
-    def data(self) -> Tensor:
-        return Tensor._from_array(self._images)
-
-    @property
-    def targets(self) -> Tensor:
-        return Tensor._from_array(self._targets)
-
-    @property
     def train_data(self) -> Tensor:
         warnings.warn("train_data has been renamed data", stacklevel=2)
         return self.data
@@ -157,13 +149,6 @@ class MNIST(VisionDataset):
     def test_labels(self) -> Tensor:
         warnings.warn("test_labels has been renamed targets", stacklevel=2)
         return self.targets
-
-    def __len__(self) -> int:
-        return len(self._targets)
-
-    def __getitem__(self, index: int):
-        image = as_image(self._images[index])
-        return self._apply(image, int(self._targets[index]))
 
     def extra_repr(self) -> str:
         return f"Split: {'Train' if self.train is True else 'Test'}"
