@@ -25,6 +25,7 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
+from ._pointwise import _TYPE_NAMES
 from ._util import bind_methods, shape_str, xp_of
 from .inplace import apply_inplace
 from .shape import make_view
@@ -434,10 +435,8 @@ def _write(out, basic, advanced, values, accumulate=False) -> None:
 
 
 def _type_letter(np_dtype) -> str:
-    return {
-        "float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char",
-        "int16": "Short", "int32": "Int", "int64": "Long", "uint8": "Byte", "bool": "Bool",
-    }.get(str(np_dtype), str(np_dtype))
+    """torch's scalar-type name (``Float``, ``Long``, ...); other dtypes by their NumPy name."""
+    return _TYPE_NAMES.get(str(np_dtype), str(np_dtype))
 
 
 def _check_put_dtype(dst, src) -> None:

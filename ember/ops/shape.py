@@ -34,6 +34,7 @@ from .. import _dtype
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
+from ._pointwise import _TYPE_NAMES
 from ._util import bind_methods, normalize_dim, shape_str, xp_of
 
 __all__ = [
@@ -349,18 +350,6 @@ def view(input: Tensor, *shape) -> Tensor:
     return make_view(out, input, lambda t: view(t, shape))
 
 
-_LEGACY_TYPE = {
-    "float32": "Float",
-    "float64": "Double",
-    "float16": "Half",
-    "bfloat16": "BFloat16",
-    "int64": "Long",
-    "int32": "Int",
-    "int16": "Short",
-    "int8": "Char",
-    "uint8": "Byte",
-    "bool": "Bool",
-}
 
 
 def _view_dtype(input: Tensor, dt) -> Tensor:
@@ -369,7 +358,7 @@ def _view_dtype(input: Tensor, dt) -> Tensor:
     target = dt.numpy_dtype
     old_size, new_size = arr.dtype.itemsize, target.itemsize
     if old_size != new_size:
-        what = f"to view {_LEGACY_TYPE[input.dtype._name]} as {_LEGACY_TYPE[dt._name]} (different element sizes)"
+        what = f"to view {_TYPE_NAMES[input.dtype._name]} as {_TYPE_NAMES[dt._name]} (different element sizes)"
         if arr.ndim == 0:
             raise RuntimeError(f"self.dim() cannot be 0 {what}")
         strides = _elem_strides(arr)
