@@ -8,7 +8,7 @@ torchvision's API: with PyTorch, `from torchvision import datasets, transforms` 
 Fashion-MNIST: Debian/Ubuntu's `apt-get install dataset-fashion-mnist` puts the IDX files
 in /usr/share/datasets/fashion-mnist; `--data DIR` points elsewhere.
 
-Run:  python examples/image_classifier.py [--epochs 3] [--limit 20000] [--workers 2]
+Run:  python examples/image_classifier.py [--epochs 2] [--limit 20000] [--workers 2]
       python examples/image_classifier.py --quick
 """
 
@@ -116,7 +116,7 @@ def evaluate(model, loader, num_classes: int):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=FASHION_MNIST_DIR, help="folder with Fashion-MNIST IDX files")
-    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--limit", type=int, default=None, help="use only the first N training images")
     parser.add_argument("--workers", type=int, default=0, help="DataLoader worker processes")
