@@ -16,15 +16,9 @@ from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
 from ._util import xp_of
+from .indexing import _type_letter as _type_name
 
 __all__ = ["bilinear", "linear"]
-
-_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int"}
-
-
-def _type_name(np_dtype) -> str:
-    return _TYPE_NAMES.get(str(np_dtype), str(np_dtype))
-
 
 class Linear(Function):
     _array_forward = True
