@@ -77,7 +77,8 @@ class Attention(Function):
         xp = xp_of(q)
         exps, inv_total, dead = _exp_scores(xp, q, k, mask, scale, causal, safe)
         if with_weights:
-            exps *= inv_total  # the weights are an output: normalize them
+            with np.errstate(invalid="ignore"):  # a dead row is NaN here, as in torch
+                exps *= inv_total  # the weights are an output: normalize them
             inv_total = None
         dropped = exps * keep if keep is not None else exps
         out = dropped @ v
@@ -98,7 +99,8 @@ class Attention(Function):
             grad_out = Tensor._from_array(xp_of(q._array).zeros(ctx._output_meta[0][0], q._array.dtype))
         if STATE.enabled:
             return _attention_backward_graph(ctx, grad_out, grad_weights, q, k, v, mask)
-        return _attention_backward_arrays(ctx, grad_out, grad_weights, q, k, v, out)
+        with np.errstate(invalid="ignore"):  # NaN rows (unsafe softmax) stay NaN, silently
+            return _attention_backward_arrays(ctx, grad_out, grad_weights, q, k, v, out)
 
 
 def _attention_backward_arrays(ctx, grad_out, grad_weights, q, k, v, out):

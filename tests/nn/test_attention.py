@@ -49,6 +49,19 @@ def test_sdpa_fully_masked_rows_give_zeros_and_zero_gradients():
     assert not np.any(e.detach().numpy()[:, 2])
 
 
+def test_sdpa_rows_far_below_the_others_match_torch():
+    """A row whose scores sit ~100 below the rest underflows against the matrix max: it must
+    fall back to its own max and still match torch (as must a huge positive offset)."""
+    for offset in (-100.0, -1e4, 60.0):
+        mask = np.zeros((3, 5), np.float32)
+        mask[1] = offset
+        mask[2, :2] = -np.inf
+        check(lambda m, q, k, v, mask=mask: SDPA(m)(q, k, v, attn_mask=m.tensor(mask)),
+              [(2, 3, 4), (2, 5, 4), (2, 5, 6)])
+        check(lambda m, q, k, v, mask=mask: SDPA(m)(q, k, v, attn_mask=m.tensor(mask.astype(np.float64))),
+              [(2, 3, 4), (2, 5, 4), (2, 5, 6)], dtype="float64", atol=1e-10, rtol=1e-9)
+
+
 def test_sdpa_grouped_query_attention_matches_torch():
     check(lambda m, q, k, v: SDPA(m)(q, k, v, enable_gqa=True), [(2, 4, 3, 4), (2, 2, 5, 4), (2, 2, 5, 4)])
 
