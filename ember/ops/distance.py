@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
+from ._pointwise import maybe_out
 from ._util import xp_of
 from .elementwise import where
 from .reduction import vector_norm
@@ -45,11 +46,7 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, o
     """
     norm = vector_norm(input, p, dim, keepdim=True)
     result = input / _clamp_min(norm, eps).expand(*input.shape)
-    if out is not None:
-        from .inplace import copy_into_out
-
-        return copy_into_out(out, result)
-    return result
+    return maybe_out(result, out)
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:

@@ -25,7 +25,7 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
-from ._pointwise import _TYPE_NAMES
+from ._pointwise import _TYPE_NAMES, maybe_out
 from ._util import bind_methods, shape_str, xp_of
 from .inplace import apply_inplace
 from .shape import make_view
@@ -847,11 +847,7 @@ def nonzero(input: Tensor, *, out=None, as_tuple: bool = False):
         result = Tensor._from_array(xp.zeros((1 if bool(arr) else 0, 0), np.int64))
     else:
         result = Tensor._from_array(xp.stack(arr.nonzero(), axis=1).astype(np.int64, copy=False))
-    if out is not None:
-        from .inplace import copy_into_out
-
-        return copy_into_out(out, result)
-    return result
+    return maybe_out(result, out)
 
 
 def argwhere(input: Tensor) -> Tensor:

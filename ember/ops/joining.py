@@ -21,6 +21,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor
 from ..autograd.function import Function
+from ._pointwise import maybe_out
 from ._util import bind_methods, normalize_dim, shape_str, xp_of
 from .shape import MULTI_OUTPUT, _as_int, _at_least_1d, _at_least_2d, _at_least_3d, make_view, reshape
 from .strided import Slice, expand
@@ -132,18 +133,10 @@ def cat(tensors, dim: int = 0, *, axis: int | None = None, out=None) -> Tensor:
     else:
         normalize_dim(_as_int(dim, "dim"), 1)
     result = Cat.apply(*tensors, dim=d, np_dtype=_common_dtype(tensors))
-    return _maybe_out(result, out)
+    return maybe_out(result, out)
 
 
 concat = concatenate = cat
-
-
-def _maybe_out(result: Tensor, out) -> Tensor:
-    if out is None:
-        return result
-    from .inplace import copy_into_out
-
-    return copy_into_out(out, result)
 
 
 class Stack(Function):
@@ -179,7 +172,7 @@ def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
                 f"{shape_str(t._array.shape)} at entry {i}"
             )
     d = normalize_dim(_as_int(dim, "dim"), len(ref) + 1)
-    return _maybe_out(Stack.apply(*tensors, dim=d, np_dtype=_common_dtype(tensors)), out)
+    return maybe_out(Stack.apply(*tensors, dim=d, np_dtype=_common_dtype(tensors)), out)
 
 
 def hstack(tensors, *, out=None) -> Tensor:

@@ -16,6 +16,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.function import Function
+from ._pointwise import maybe_out
 from ._util import bind_methods, normalize_dim, shape_str, xp_of
 from .inplace import inplace_method
 from .shape import _as_int, _dim_list, _shape_args, flatten, unsqueeze
@@ -362,7 +363,7 @@ def tril(input: Tensor, diagonal: int = 0, *, out=None) -> Tensor:
     """
     if input._array.ndim < 2:
         raise RuntimeError("tril: input tensor must have at least 2 dimensions")
-    return _maybe_out(Tril.apply(input, diagonal=_as_int(diagonal, "diagonal")), out)
+    return maybe_out(Tril.apply(input, diagonal=_as_int(diagonal, "diagonal")), out)
 
 
 def triu(input: Tensor, diagonal: int = 0, *, out=None) -> Tensor:
@@ -375,15 +376,7 @@ def triu(input: Tensor, diagonal: int = 0, *, out=None) -> Tensor:
     """
     if input._array.ndim < 2:
         raise RuntimeError("triu: input tensor must have at least 2 dimensions")
-    return _maybe_out(Triu.apply(input, diagonal=_as_int(diagonal, "diagonal")), out)
-
-
-def _maybe_out(result: Tensor, out) -> Tensor:
-    if out is None:
-        return result
-    from .inplace import copy_into_out
-
-    return copy_into_out(out, result)
+    return maybe_out(Triu.apply(input, diagonal=_as_int(diagonal, "diagonal")), out)
 
 
 class DiagEmbed(DiagonalScatter):
@@ -444,7 +437,7 @@ def diag(input: Tensor, diagonal: int = 0, *, out=None) -> Tensor:
         result = DiagonalCopy.apply(input, offset=_as_int(diagonal, "diagonal"))
     else:
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {ndim}D")
-    return _maybe_out(result, out)
+    return maybe_out(result, out)
 
 
 def diagflat(input: Tensor, offset: int = 0) -> Tensor:

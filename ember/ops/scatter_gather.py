@@ -20,6 +20,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.function import Function
+from ._pointwise import maybe_out
 from ._util import bind_methods, normalize_dim, shape_str, xp_of
 from .indexing import _type_letter, add_at
 from .inplace import inplace_method
@@ -44,15 +45,6 @@ def _zeros(shape, like) -> Tensor:
 
 def _dim_size(shape, d) -> int:
     return shape[d] if shape else 1
-
-
-def _with_out(result: Tensor, out: Tensor | None) -> Tensor:
-    """``out=``: write ``result`` into ``out`` when given."""
-    if out is None:
-        return result
-    from .inplace import copy_into_out
-
-    return copy_into_out(out, result)
 
 
 def _check_index_dtype(index, op: str):
@@ -168,7 +160,7 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
     d = normalize_dim(dim, len(shape))
     _check_gather_shapes(shape, idx.shape, d, "input")
     _check_bounds(idx, _dim_size(shape, d), d)
-    return _with_out(Gather.apply(input, idx, dim=d), out)
+    return maybe_out(Gather.apply(input, idx, dim=d), out)
 
 
 # ------------------------------------------------------------------- scatter
@@ -526,7 +518,7 @@ def index_select(input: Tensor, dim: int, index: Tensor, *, out=None) -> Tensor:
     if not shape and idx.size != 1:
         raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)")
     _check_bounds(idx, _dim_size(shape, d), d, IndexOutOfRangeError, "index_select(): ")
-    return _with_out(IndexSelect.apply(input, idx, dim=d), out)
+    return maybe_out(IndexSelect.apply(input, idx, dim=d), out)
 
 
 def _check_source(self_shape, index, source_shape, dim: int, op: str) -> None:
@@ -600,7 +592,7 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
         )
     _check_source(shape, idx, source._array.shape, d, "index_add_")
     _check_bounds(idx, _dim_size(shape, d), d, IndexOutOfRangeError)
-    return _with_out(IndexAdd.apply(input, idx, source, dim=d, alpha=alpha), out)
+    return maybe_out(IndexAdd.apply(input, idx, source, dim=d, alpha=alpha), out)
 
 
 class IndexCopy(Function):
@@ -749,7 +741,7 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None, *, ou
         src = input if in_shape == in_target else input.expand(in_target)
         idx = indices if idx_shape == idx_target else indices.expand(idx_target)
         result = gather(src, d, idx)
-    return _with_out(result, out)
+    return maybe_out(result, out)
 
 
 def _broadcast_except(a, b, dim):
