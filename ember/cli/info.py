@@ -20,6 +20,34 @@ OPTIONAL_EXTRAS = {
 }
 
 
+def _openblas_threads() -> int | None:
+    """OpenBLAS's thread count, asked of the library NumPy loaded (Linux; None if unknown).
+
+    Without threadpoolctl there is no public API for it: find the loaded OpenBLAS in
+    /proc/self/maps and call its ``*get_num_threads*`` entry point through ctypes.
+    """
+    import ctypes
+
+    try:
+        with open("/proc/self/maps") as f:
+            libraries = {line.split()[-1] for line in f if "openblas" in line.lower() and ".so" in line.split()[-1]}
+    except OSError:
+        return None
+    symbols = ("scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads",
+               "openblas_get_num_threads64_", "openblas_get_num_threads")
+    for path in sorted(libraries):
+        try:
+            library = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for symbol in symbols:
+            function = getattr(library, symbol, None)
+            if function is not None:
+                function.restype = ctypes.c_int
+                return int(function())
+    return None
+
+
 def _blas_info() -> list[str]:
     """BLAS library and thread counts, through threadpoolctl when present."""
     lines = []
@@ -31,11 +59,27 @@ def _blas_info() -> list[str]:
         cfg = np.show_config(mode="dicts") if "mode" in np.show_config.__code__.co_varnames else None
         if cfg:
             blas = cfg.get("Build Dependencies", {}).get("blas", {})
-            lines.append(f"BLAS: {blas.get('name', '?')} {blas.get('version', '')}".rstrip())
+            threads = _openblas_threads()
+            suffix = f" ({threads} threads)" if threads is not None else ""
+            lines.append(f"BLAS: {blas.get('name', '?')} {blas.get('version', '')}".rstrip() + suffix)
         return lines
     for pool in threadpool_info():
         lines.append(f"BLAS: {pool.get('internal_api')} {pool.get('version')} ({pool.get('num_threads')} threads)")
     return lines
+
+
+# import name -> distribution name, where they differ
+_DISTRIBUTIONS = {"PIL": "pillow"}
+
+
+def _distribution_version(module: str) -> str | None:
+    """The installed version of a package, read from its metadata (nothing is imported)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version(_DISTRIBUTIONS.get(module, module))
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def collect() -> list[str]:
@@ -49,7 +93,8 @@ def collect() -> list[str]:
         f"NumPy: {np.__version__}",
     ]
     lines += _blas_info()
-    lines.append(f"CPU cores: {os.cpu_count()}")
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    lines.append(f"CPU cores: {os.cpu_count()}" + (f" ({usable} usable by this process)" if usable != os.cpu_count() else ""))
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         if var in os.environ:
             lines.append(f"{var}={os.environ[var]}")
@@ -59,16 +104,17 @@ def collect() -> list[str]:
     lines.append("Optional packages:")
     for module, purpose in OPTIONAL_EXTRAS.items():
         present = importlib.util.find_spec(module) is not None
-        lines.append(f"  [{'x' if present else ' '}] {module:<12} {purpose}")
+        version = _distribution_version(module) if present else None
+        lines.append(f"  [{'x' if present else ' '}] {module:<12} {version or '':<12} {purpose}")
     import shutil
 
-    lines.append(f"  [{'x' if shutil.which('dot') else ' '}] {'dot':<12} Graphviz renderer for ember.viz.draw_graph PNGs")
+    lines.append(f"  [{'x' if shutil.which('dot') else ' '}] {'dot':<12} {'':<12} Graphviz renderer for ember.viz.draw_graph PNGs")
     mpiexec = shutil.which("mpiexec") or (
         os.path.join(os.path.dirname(sys.executable), "mpiexec")
         if os.path.exists(os.path.join(os.path.dirname(sys.executable), "mpiexec"))
         else None
     )
-    lines.append(f"  [{'x' if mpiexec else ' '}] {'mpiexec':<12} MPI launcher for ember.distributed.run")
+    lines.append(f"  [{'x' if mpiexec else ' '}] {'mpiexec':<12} {'':<12} MPI launcher for ember.distributed.run")
     return lines
 
 

@@ -131,3 +131,17 @@ def test_format_table_ratios():
     assert lines[0].split() == ["benchmark", "workload", "ember", "torch", "ember/torch"]
     assert lines[2].endswith("3.00x") and "3.000 ms" in lines[2] and "1.000 ms" in lines[2]
     assert lines[3].rstrip().endswith("-") and "2.500 s" in lines[3]
+
+
+def test_info_reports_openblas_threads():
+    import numpy as np
+
+    blas = np.show_config(mode="dicts").get("Build Dependencies", {}).get("blas", {}).get("name", "")
+    if "openblas" not in blas or not os.path.exists("/proc/self/maps"):
+        pytest.skip(f"NumPy's BLAS is {blas!r}, not OpenBLAS on Linux")
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    done = subprocess.run([sys.executable, "-m", "ember", "info"], check=False, capture_output=True, text=True,
+                          timeout=60, env=env)
+    blas_line = next(line for line in done.stdout.splitlines() if line.startswith("BLAS:"))
+    assert blas_line.endswith("(1 threads)"), blas_line
+    assert "OPENBLAS_NUM_THREADS=1" in done.stdout
