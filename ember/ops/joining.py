@@ -23,7 +23,16 @@ from .._tensor import Tensor
 from ..autograd.function import Function
 from ._pointwise import maybe_out
 from ._util import bind_methods, normalize_dim, shape_str, xp_of
-from .shape import MULTI_OUTPUT, _as_int, _at_least_1d, _at_least_2d, _at_least_3d, make_view, reshape
+from .shape import (
+    MULTI_OUTPUT,
+    _as_int,
+    _at_least_1d,
+    _at_least_2d,
+    _at_least_3d,
+    array_function_class,
+    make_view,
+    reshape,
+)
 from .strided import Slice, expand
 
 __all__ = [
@@ -245,16 +254,7 @@ def _split_function(name: str, backward_name: str):
     def backward(ctx, *grads):
         return cat(list(grads), ctx.dim)
 
-    return type(
-        name,
-        (Function,),
-        {
-            "_array_forward": True,
-            "_backward_name": backward_name,
-            "forward": staticmethod(forward),
-            "backward": staticmethod(backward),
-        },
-    )
+    return array_function_class(name, backward_name, forward, backward)
 
 
 SplitEqual = _split_function("SplitEqual", "SplitBackward0")

@@ -279,16 +279,8 @@ def _dim_list(dims, ndim: int, op: str) -> tuple:
 
 
 # --------------------------------------------------- reshape-like views (one family)
-def _reshape_function(name: str, backward_name: str):
-    """A Function that reshapes (a view when NumPy can; ``UnsafeView`` copies)."""
-
-    def forward(ctx, a, shape=()):
-        ctx.in_shape = a.shape
-        return a.reshape(shape)
-
-    def backward(ctx, grad):
-        return grad.reshape(ctx.in_shape)
-
+def array_function_class(name: str, backward_name: str, forward, backward) -> type:
+    """A Function subclass named ``name`` from plain ``forward(ctx, ...)``/``backward(ctx, ...)``."""
     return type(
         name,
         (Function,),
@@ -299,6 +291,19 @@ def _reshape_function(name: str, backward_name: str):
             "backward": staticmethod(backward),
         },
     )
+
+
+def _reshape_function(name: str, backward_name: str):
+    """A Function that reshapes (a view when NumPy can; ``UnsafeView`` copies)."""
+
+    def forward(ctx, a, shape=()):
+        ctx.in_shape = a.shape
+        return a.reshape(shape)
+
+    def backward(ctx, grad):
+        return grad.reshape(ctx.in_shape)
+
+    return array_function_class(name, backward_name, forward, backward)
 
 
 Reshape = _reshape_function("Reshape", "ViewBackward0")
