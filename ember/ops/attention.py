@@ -327,6 +327,17 @@ def scaled_dot_product_attention(
         key = key.repeat_interleave(heads // kv_heads, dim=-3)
         value = value.repeat_interleave(heads // kv_heads, dim=-3)
     mask = _sdpa_mask(attn_mask, q_arr.dtype)
+    if mask is not None:
+        scores_shape = _scores_shape(q_arr, key._array, None)
+        try:
+            full_shape = _scores_shape(q_arr, key._array, mask._array)
+        except ValueError:
+            full_shape = None
+        if full_shape != scores_shape:
+            raise RuntimeError(
+                f"scaled_dot_product_attention: attn_mask of shape {list(mask.shape)} does not broadcast to "
+                f"the attention scores' shape {list(scores_shape)}"
+            )
     scale = 1.0 / math.sqrt(q_arr.shape[-1]) if scale is None else float(scale)
     keep = None
     if dropout_p > 0.0:

@@ -107,6 +107,8 @@ def test_sdpa_errors_match_torch():
     check_error(lambda m, q: SDPA(m)(q, q, q), [make_array((4,))], match="at least 2 dimensional")
     check_error(lambda m, q, k, v: SDPA(m)(q, k[..., :3], v), arrays)
     check_error(lambda m, q, k, v: SDPA(m)(q, k, v[:, :4]), arrays)
+    check_error(lambda m, q, k, v: SDPA(m)(q, k, v, attn_mask=m.zeros(2, 5)), arrays, match="broadcast")
+    check_error(lambda m, q, k, v: SDPA(m)(q, k, v, attn_mask=m.zeros(4, 2, 3, 5)), arrays)
 
 
 # -------------------------------------------------------------------------- MHA
