@@ -69,6 +69,14 @@ def init_state(state: dict, p: Tensor, *buffers: str) -> dict:
     return state
 
 
+def update_moments_(state: dict, g, beta1: float, beta2: float, tmp) -> tuple:
+    """Adam's running mean and mean square of the gradient ``g``, updated in place; both returned."""
+    exp_avg, exp_avg_sq = state["exp_avg"]._array, state["exp_avg_sq"]._array
+    lerp_(exp_avg, g, 1 - beta1, tmp)
+    square_avg_(exp_avg_sq, g, beta2, tmp)
+    return exp_avg, exp_avg_sq
+
+
 class Adam(Optimizer):
     """Adam (Kingma & Ba), as ``torch.optim.Adam``.
 
@@ -122,10 +130,8 @@ class Adam(Optimizer):
                 state = init_state(self.state[p], p, "exp_avg", "exp_avg_sq",
                                    *(("max_exp_avg_sq",) if amsgrad else ()))
                 step = increment_step(state)
-                exp_avg, exp_avg_sq = state["exp_avg"]._array, state["exp_avg_sq"]._array
                 tmp = ws.get(1, parr)
-                lerp_(exp_avg, garr, 1 - beta1, tmp)
-                square_avg_(exp_avg_sq, garr, beta2, tmp)
+                exp_avg, exp_avg_sq = update_moments_(state, garr, beta1, beta2, tmp)
 
                 bias_correction1 = 1 - beta1**step
                 bias_correction2 = 1 - beta2**step

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .adam import check_betas, increment_step, step_dtype, zeros_state
+from .adam import check_betas, increment_step, step_dtype, update_moments_, zeros_state
 from .optimizer import (
     Optimizer,
     addcdiv_,
@@ -22,9 +22,7 @@ from .optimizer import (
     check_unsupported,
     check_value,
     grads_of,
-    lerp_,
     scalar_state,
-    square_avg_,
 )
 
 __all__ = ["NAdam"]
@@ -88,10 +86,8 @@ class NAdam(Optimizer):
                 bump_version(mu_product_t)
                 mu_product = float(mu_product_t._array)
 
-                exp_avg, exp_avg_sq = state["exp_avg"]._array, state["exp_avg_sq"]._array
                 tmp = ws.get(1, parr)
-                lerp_(exp_avg, garr, 1 - beta1, tmp)
-                square_avg_(exp_avg_sq, garr, beta2, tmp)
+                exp_avg, exp_avg_sq = update_moments_(state, garr, beta1, beta2, tmp)
                 denom = ws.get(2, parr)
                 np.divide(exp_avg_sq, bias_correction2, out=denom)
                 np.sqrt(denom, out=denom)

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .adam import check_betas, increment_step, init_state
+from .adam import check_betas, increment_step, init_state, update_moments_
 from .optimizer import (
     Optimizer,
     as_float,
     bump_version,
     check_unsupported,
     grads_of,
-    lerp_,
-    square_avg_,
 )
 
 __all__ = ["RAdam"]
@@ -65,10 +63,8 @@ class RAdam(Optimizer):
                                           decoupled=group["decoupled_weight_decay"], lr=lr):
                 state = init_state(self.state[p], p, "exp_avg", "exp_avg_sq")
                 step = increment_step(state)
-                exp_avg, exp_avg_sq = state["exp_avg"]._array, state["exp_avg_sq"]._array
                 tmp = ws.get(1, parr)
-                lerp_(exp_avg, garr, 1 - beta1, tmp)
-                square_avg_(exp_avg_sq, garr, beta2, tmp)
+                exp_avg, exp_avg_sq = update_moments_(state, garr, beta1, beta2, tmp)
 
                 bias_correction1 = 1 - beta1**step
                 bias_correction2 = 1 - beta2**step
