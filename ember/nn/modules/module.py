@@ -943,28 +943,24 @@ class Module:
         ``grad_input`` holds one entry per positional input (None for non-tensors and
         tensors that need no gradient); ``grad_output`` one entry per output.
         """
-        if self._is_full_backward_hook is False:
+        return self._add_backward_hook(hook, full=True, prepend=prepend)
+
+    def register_backward_hook(self, hook: Callable) -> RemovableHandle:
+        """Deprecated in torch; ember gives it the semantics of ``register_full_backward_hook``."""
+        return self._add_backward_hook(hook, full=False, prepend=False)
+
+    def _add_backward_hook(self, hook: Callable, full: bool, prepend: bool) -> RemovableHandle:
+        """Both backward-hook kinds share one dict; a module may hold only one kind (torch's rule)."""
+        if self._is_full_backward_hook is (not full):
             raise RuntimeError(
                 "Cannot use both regular backward hooks and full backward hooks on a single Module. "
                 "Please use only one of them."
             )
-        self._is_full_backward_hook = True
+        self._is_full_backward_hook = full
         handle = RemovableHandle(self._backward_hooks)
         self._backward_hooks[handle.id] = hook
         if prepend:
             self._backward_hooks.move_to_end(handle.id, last=False)
-        return handle
-
-    def register_backward_hook(self, hook: Callable) -> RemovableHandle:
-        """Deprecated in torch; ember gives it the semantics of ``register_full_backward_hook``."""
-        if self._is_full_backward_hook is True:
-            raise RuntimeError(
-                "Cannot use both regular backward hooks and full backward hooks on a single Module. "
-                "Please use only one of them."
-            )
-        self._is_full_backward_hook = False
-        handle = RemovableHandle(self._backward_hooks)
-        self._backward_hooks[handle.id] = hook
         return handle
 
     def _has_hooks(self) -> bool:
