@@ -63,6 +63,15 @@ def classifier_workloads(m, model, opt, x, y) -> dict:
             "forward_no_grad": forward_no_grad, "optimizer_step": opt.step}
 
 
+def max_loss_difference(ours: dict, theirs: dict, steps: int = 5) -> float:
+    """Train both frameworks' workloads side by side: the largest relative loss difference."""
+    worst = 0.0
+    for _ in range(steps):
+        le, lt = ours["train_step"]().item(), theirs["train_step"]().item()
+        worst = max(worst, abs(le - lt) / abs(lt))
+    return worst
+
+
 def print_row(name: str, ember_s: float, torch_s: float | None, target: str = "") -> None:
     if torch_s is None:
         print(f"{name:<44} ember {ember_s * 1e3:9.4f} ms")

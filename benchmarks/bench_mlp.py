@@ -22,7 +22,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _timing import classifier_workloads, compare, print_row
+from _timing import classifier_workloads, compare, max_loss_difference, print_row
 
 SIZES = (784, 512, 256, 10)
 BATCH = 128
@@ -57,13 +57,7 @@ def build(m, data):
 
 def check_same_losses(ember, torch, data, steps: int = 5) -> float:
     """Both frameworks train identically: the largest relative loss difference over a few steps."""
-    _, _, e = build(ember, data)
-    _, _, t = build(torch, data)
-    worst = 0.0
-    for _ in range(steps):
-        le, lt = e["train_step"]().item(), t["train_step"]().item()
-        worst = max(worst, abs(le - lt) / abs(lt))
-    return worst
+    return max_loss_difference(build(ember, data)[2], build(torch, data)[2], steps)
 
 
 def main() -> None:
