@@ -270,6 +270,13 @@ class Logaddexp(Function):
         )
 
 
+def _tensor_pair_op(function, name: str, input, other, out) -> Tensor:
+    """A two-tensor op (both arguments must be tensors, as in torch) with ``out=``."""
+    require_tensor(input, name, 1, "input")
+    require_tensor(other, name, 2, "other")
+    return maybe_out(function.apply(input, other), out)
+
+
 def atan2(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """The angle of the point ``(other, input)``: ``atan(input / other)`` in the right quadrant.
 
@@ -278,9 +285,7 @@ def atan2(input: Tensor, other: Tensor, *, out=None) -> Tensor:
         >>> ember.atan2(ember.tensor([1.0, 1.0]), ember.tensor([1.0, -1.0]))
         tensor([0.7854, 2.3562])
     """
-    require_tensor(input, "atan2", 1, "input")
-    require_tensor(other, "atan2", 2, "other")
-    return maybe_out(Atan2.apply(input, other), out)
+    return _tensor_pair_op(Atan2, "atan2", input, other, out)
 
 
 arctan2 = atan2
@@ -294,9 +299,7 @@ def hypot(input: Tensor, other: Tensor, *, out=None) -> Tensor:
         >>> ember.hypot(ember.tensor([3.0]), ember.tensor([4.0]))
         tensor([5.])
     """
-    require_tensor(input, "hypot", 1, "input")
-    require_tensor(other, "hypot", 2, "other")
-    return maybe_out(Hypot.apply(input, other), out)
+    return _tensor_pair_op(Hypot, "hypot", input, other, out)
 
 
 def xlogy(input, other, *, out=None) -> Tensor:
@@ -340,9 +343,7 @@ def logaddexp(input: Tensor, other: Tensor, *, out=None) -> Tensor:
         >>> ember.logaddexp(ember.tensor([0.0]), ember.tensor([0.0]))
         tensor([0.6931])
     """
-    require_tensor(input, "logaddexp", 1, "input")
-    require_tensor(other, "logaddexp", 2, "other")
-    return maybe_out(Logaddexp.apply(input, other), out)
+    return _tensor_pair_op(Logaddexp, "logaddexp", input, other, out)
 
 
 bind_methods(
