@@ -7,17 +7,22 @@ prints two tables:
 
 1. ``all_reduce`` of a 4 MB float32 tensor (2 ranks): ember's ``dist.all_reduce(t)``
    (non-blocking MPI call polled against its deadline) against mpi4py's raw blocking
-   ``comm.Allreduce(MPI.IN_PLACE, buffer)`` on the same NumPy buffer, timed interleaved,
-   best of several rounds.  Target: ember reaches >= 80% of the raw bandwidth.
+   ``comm.Allreduce(MPI.IN_PLACE, buffer)`` on the same NumPy buffer, timed interleaved
+   in blocks, the best single call of each.  Target: ember reaches >= 80% of the raw
+   bandwidth.
 2. Training the 784-512-256-10 MLP of bench_mlp.py (SGD momentum, cross-entropy): one
    process on a global batch B against 2 DDP ranks on B/2 each, samples per second.
    Every process runs NumPy's BLAS on one thread (OPENBLAS_NUM_THREADS=OMP_NUM_THREADS=1),
    so 2 ranks use 2 cores.  Target: >= 1.5x the samples per second of one process.
+   The "ceiling" column runs two independent single processes (half the batch each, no
+   communication) side by side, started at the same moment: the most any data-parallel
+   scheme can get from the machine then, which on a shared or memory-bound machine is
+   well below 2x.
 
-Timings on a shared machine are noisy: each number is the best of several rounds (for
-training, the best single step, so that a step where a rank lost its core to another
-program does not count), and every configuration is measured twice, alternating,
-keeping the best.
+Timings on a shared machine are noisy.  all_reduce: the best single call of many,
+interleaved.  Training: samples per second over about 3 s of steps (a step count fixed
+in advance, the same on every rank), each configuration measured three times,
+alternating, keeping the best run.
 """
 
 from __future__ import annotations
@@ -29,9 +34,6 @@ import os
 import subprocess
 import sys
 import time
-
-for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_name] = "1"
 
 SIZES = (784, 512, 256, 10)
 ALLREDUCE_ELEMENTS = 1 << 20  # 4 MB of float32
@@ -67,9 +69,9 @@ def role_allreduce(rounds: int, number: int) -> dict:
         for _ in range(3):
             fn()
     best = {"raw": float("inf"), "ember": float("inf"), "ember_async": float("inf")}
-    for _ in range(rounds):  # interleaved, so machine noise hits all alike
+    for _ in range(rounds):  # interleaved, so machine noise hits all alike; best single call
         for name, fn in (("raw", raw), ("ember", ours), ("ember_async", ours_async)):
-            best[name] = min(best[name], _best_seconds(fn, 1, number, sync=comm.Barrier))
+            best[name] = min(best[name], _best_seconds(fn, number, 1, sync=comm.Barrier))
     dist.destroy_process_group()
     return {"bytes": buffer.nbytes, **best}
 
@@ -81,7 +83,12 @@ def _mlp(m):
     return m.nn.Sequential(*layers[:-1])
 
 
-def role_training(global_batch: int, rounds: int, number: int, distributed: bool) -> dict:
+def role_training(global_batch: int, window: float, distributed: bool, start_at: float | None) -> dict:
+    """Train for about ``window`` seconds; samples per second over the timed steps.
+
+    The step count is fixed before timing (from a short estimate; rank 0's under DDP),
+    and ``start_at`` (a wall-clock time) lines up processes that must run side by side.
+    """
     import numpy as np
 
     import ember
@@ -111,16 +118,25 @@ def role_training(global_batch: int, rounds: int, number: int, distributed: bool
         F.cross_entropy(model(x), y).backward()
         opt.step()
 
-    sync = (lambda: dist.barrier()) if distributed else (lambda: None)
     for _ in range(5):
         step()
-    # The best single step: on a busy machine, the steps during which every rank had its
-    # core are the ones that show what the code does (the same rule for both sides).
-    seconds = _best_seconds(step, rounds * number, 1, sync=sync)
+    estimate = _best_seconds(step, 3, 1)
+    steps = [max(10, int(window / estimate))]
+    if distributed:
+        dist.broadcast_object_list(steps, src=0)
+    if start_at is not None:
+        time.sleep(max(0.0, start_at - time.time()))
+    elif distributed:
+        dist.barrier()
+    began = time.time()
+    start = time.perf_counter()
+    for _ in range(steps[0]):
+        step()
+    seconds = (time.perf_counter() - start) / steps[0]
     if distributed:
         dist.destroy_process_group()
-    return {"global_batch": global_batch, "world": world, "step_s": seconds,
-            "samples_per_s": global_batch / seconds}
+    return {"global_batch": global_batch, "world": world, "step_s": seconds, "steps": steps[0],
+            "samples_per_s": global_batch / seconds, "began": began, "ended": began + seconds * steps[0]}
 
 
 # ------------------------------------------------------------------------ driver
@@ -130,15 +146,32 @@ def _mpiexec() -> str:
     return find_mpiexec()
 
 
+def _parse(returncode: int, stdout: str, stderr: str) -> dict:
+    for line in stdout.splitlines():
+        if line.startswith(RESULT):
+            return json.loads(line[len(RESULT):])
+    raise RuntimeError(f"benchmark job failed ({returncode}):\n{stdout}\n{stderr}")
+
+
 def _run(args: list, ranks: int | None) -> dict:
     command = [sys.executable, os.path.abspath(__file__)] + args
     if ranks is not None:
         command = [_mpiexec(), "-n", str(ranks)] + command
     out = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
-    for line in out.stdout.splitlines():
-        if line.startswith(RESULT):
-            return json.loads(line[len(RESULT):])
-    raise RuntimeError(f"benchmark job failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
+    return _parse(out.returncode, out.stdout, out.stderr)
+
+
+def _run_side_by_side(args: list, copies: int) -> list:
+    """``copies`` independent single processes at once: what the cores give without any
+    communication (the ceiling for data parallelism on this machine, right now)."""
+    command = [sys.executable, os.path.abspath(__file__)] + args
+    procs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(copies)]
+    results = []
+    for proc in procs:
+        stdout, stderr = proc.communicate(timeout=600)
+        results.append(_parse(proc.returncode, stdout, stderr))
+    return results
 
 
 def main() -> None:
@@ -148,12 +181,14 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=128, help=argparse.SUPPRESS)
     parser.add_argument("--rounds", type=int, default=7, help=argparse.SUPPRESS)
     parser.add_argument("--number", type=int, default=10, help=argparse.SUPPRESS)
+    parser.add_argument("--window", type=float, default=3.0, help=argparse.SUPPRESS)
+    parser.add_argument("--start-at", type=float, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.role == "allreduce":
         result = role_allreduce(args.rounds, args.number)
     elif args.role in ("train", "train-ddp"):
-        result = role_training(args.batch, args.rounds, args.number, args.role == "train-ddp")
+        result = role_training(args.batch, args.window, args.role == "train-ddp", args.start_at)
     else:
         return drive(args.quick)
     if os.environ.get("PMI_RANK", os.environ.get("OMPI_COMM_WORLD_RANK", "0")) == "0":
@@ -162,7 +197,7 @@ def main() -> None:
 
 
 def drive(quick: bool) -> None:
-    repeats = 1 if quick else 2
+    repeats = 1 if quick else 3
     rounds = "3" if quick else "7"
     print("ember.distributed benchmarks (MPI through mpi4py; 1 BLAS thread per process)")
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, mpiexec {_mpiexec()}")
@@ -182,20 +217,28 @@ def drive(quick: bool) -> None:
     print(f"  target: ember >= 80% of raw -> {'met' if best['raw'] / best['ember'] >= 0.8 else 'NOT met'}")
 
     batches = [128, 512] if quick else [128, 256, 512, 1024]
-    number = "5" if quick else "10"
+    window = "1.5" if quick else "3"
     print("\nMLP 784-512-256-10 training (SGD momentum, cross-entropy): 1 process vs 2 DDP ranks, same global batch")
-    print(f"  {'global batch':>12} {'1 process':>14} {'2 DDP ranks':>14} {'speed-up':>9}")
+    print("  (ceiling: two independent processes on half the batch each, no communication, side by side)")
+    print(f"  {'global batch':>12} {'1 process':>12} {'2 DDP ranks':>13} {'speed-up':>9} {'ceiling':>9}")
     for batch in batches:
-        single = ddp = None
+        single = ddp = pair_total = 0.0
+        timing = ["--window", window]
         for _ in range(repeats):
-            s = _run(["--role", "train", "--batch", str(batch), "--rounds", rounds, "--number", number], ranks=None)
-            d = _run(["--role", "train-ddp", "--batch", str(batch), "--rounds", rounds, "--number", number], ranks=2)
-            single = s if single is None or s["samples_per_s"] > single["samples_per_s"] else single
-            ddp = d if ddp is None or d["samples_per_s"] > ddp["samples_per_s"] else ddp
-        ratio = ddp["samples_per_s"] / single["samples_per_s"]
-        print(f"  {batch:>12} {single['samples_per_s']:>10.0f} /s {ddp['samples_per_s']:>10.0f} /s {ratio:>8.2f}x")
+            s = _run(["--role", "train", "--batch", str(batch)] + timing, ranks=None)
+            d = _run(["--role", "train-ddp", "--batch", str(batch)] + timing, ranks=2)
+            start_at = ["--start-at", f"{time.time() + 8:.3f}"]  # both are past startup by then
+            pair = _run_side_by_side(["--role", "train", "--batch", str(batch // 2)] + timing + start_at, copies=2)
+            single = max(single, s["samples_per_s"])
+            ddp = max(ddp, d["samples_per_s"])
+            pair_total = max(pair_total, sum(p["samples_per_s"] for p in pair))
+        ratio = ddp / single
+        print(f"  {batch:>12} {single:>8.0f} /s {ddp:>9.0f} /s {ratio:>8.2f}x {pair_total / single:>8.2f}x")
     print("  target: >= 1.5x samples/s with 2 ranks")
 
 
 if __name__ == "__main__":
+    # One BLAS thread in this process and in every job it starts (set before NumPy loads).
+    for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[_name] = "1"
     main()
