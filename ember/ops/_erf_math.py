@@ -154,23 +154,36 @@ def erf(x, tier: str | None = None):
         return xp.where(a < 1, near_zero, away)
 
 
-def erf_absolute(x):
-    """erf with an absolute (not relative) error below 1.2e-7, for float32 and lower.
+_ERFCC_COEFFS = (
+    -1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806,
+    0.27886807, -1.13520398, 1.48851587, -0.82215223, 0.17087277,
+)
 
-    One fused expression with no loop, about twice as fast as ``erf`` in the "single"
-    tier, for callers that add the result to 1 (GELU's normal CDF) where a relative
-    error near 0 does not matter.  A 10-term Chebyshev fit of erfc (Numerical Recipes'
-    ``erfcc``), evaluated in float64.
+
+def erf_absolute(x):
+    """erf with an absolute (not relative) error below about 2e-7, for float32 and lower.
+
+    For callers that add the result to 1 (GELU's normal CDF), where a relative error
+    near 0 does not matter.  A 10-term Chebyshev fit of erfc (Numerical Recipes'
+    ``erfcc``), evaluated in float32 in place (a handful of passes over one buffer,
+    no temporaries per term); float64 inputs are evaluated in float64.
     """
     xp = xp_of(x)
-    a = x.astype(np.float64)
-    z = xp.abs(a)
-    t = 1.0 / (1.0 + 0.5 * z)
-    poly = -1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (
-        -0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (
-            -0.82215223 + t * 0.17087277))))))))
-    erfc_abs = t * xp.exp(-z * z + poly)
-    return xp.where(a >= 0, 1.0 - erfc_abs, erfc_abs - 1.0)
+    work = np.float64 if x.dtype == np.float64 else np.float32
+    z = xp.abs(x.astype(work))
+    t = z * work(0.5)
+    t += 1
+    xp.reciprocal(t, out=t)
+    poly = xp.full_like(t, _ERFCC_COEFFS[-1])
+    for c in reversed(_ERFCC_COEFFS[:-1]):
+        poly *= t
+        poly += work(c)
+    z *= z
+    poly -= z  # exponent: -z*z + poly(t)
+    xp.exp(poly, out=poly)
+    poly *= t  # erfc(|x|)
+    xp.subtract(1, poly, out=poly)  # erf(|x|)
+    return xp.copysign(poly, x.astype(work, copy=False), out=poly)
 
 
 def erfc(x, tier: str | None = None):
