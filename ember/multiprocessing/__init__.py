@@ -24,7 +24,7 @@ module is imported (torch registers them when torch is imported).
 """
 
 import multiprocessing
-from multiprocessing import *  # noqa: F401,F403
+from multiprocessing import *
 
 from . import reductions as _reductions
 from ._shared_memory import is_in_shared_memory, move_to_shared_memory  # noqa: F401

@@ -19,7 +19,8 @@ import tempfile
 import time
 import traceback
 import warnings
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 __all__ = [
     "ProcessContext",
@@ -34,7 +35,7 @@ __all__ = [
 class ProcessException(Exception):
     """Base of the errors ``join`` raises; knows which child failed (``error_index``, ``pid``)."""
 
-    __slots__ = ["error_index", "pid", "msg"]
+    __slots__ = ["error_index", "msg", "pid"]
 
     def __init__(self, msg: str, error_index: int, pid: int):
         super().__init__(msg)
@@ -85,7 +86,7 @@ def _wrap(fn: Callable, index: int, args: tuple, error_file: str) -> None:
         fn(index, *args)
     except KeyboardInterrupt:
         pass  # the parent is stopping everything (SIGINT)
-    except Exception:
+    except Exception:  # noqa: BLE001 - any failure is reported to the parent
         with open(error_file, "w") as f:
             f.write(traceback.format_exc())
         sys.exit(1)

@@ -5,8 +5,8 @@ import pytest
 
 import ember
 import ember.multiprocessing as mp
-import ember.nn as nn
 import ember.nn.functional as F
+from ember import nn
 
 pytestmark = pytest.mark.timeout(120)
 

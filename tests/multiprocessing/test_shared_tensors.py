@@ -10,7 +10,7 @@ import pytest
 
 import ember
 import ember.multiprocessing as mp
-import ember.nn as nn
+from ember import nn
 
 pytestmark = pytest.mark.timeout(120)
 
