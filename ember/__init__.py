@@ -218,12 +218,9 @@ _LAZY_SUBMODULES = {
     "distributed",
     "vision",
     "cuda",
-    "backends",
-    "testing",
     "viz",
     "serialization",
-    "special",
-    "overrides",
+    "text",
 }
 _LAZY_ATTRIBUTES = {
     "save": "serialization",

@@ -130,3 +130,16 @@ def test_size_repr():
     assert repr(ember.zeros(2, 3).shape) == repr(torch.zeros(2, 3).shape)
     assert ember.zeros(2, 3).shape == (2, 3)
     assert ember.zeros(2, 3).shape.numel() == 6
+
+
+def test_cuda_queries_without_a_gpu():
+    assert ember.cuda.is_available() in (True, False)
+    if not ember.cuda.is_available():
+        assert ember.cuda.device_count() == 0
+        with pytest.raises(RuntimeError, match="CUDA"):
+            ember.ones(1).to("cuda")
+
+
+def test_every_lazy_submodule_imports():
+    for name in sorted(ember._LAZY_SUBMODULES):
+        assert getattr(ember, name).__name__ == f"ember.{name}"
