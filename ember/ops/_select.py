@@ -97,6 +97,16 @@ def keep_reduced_dims(shape: tuple, dims: tuple) -> tuple:
     return tuple(1 if i in dims else s for i, s in enumerate(shape))
 
 
+_MATERIALIZE_BELOW = 1 << 14
+
+
+def _numel(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
 class ExpandReduced(Function):
     """A reduction's gradient broadcast back over the dims it reduced (a read-only view).
 
@@ -112,7 +122,13 @@ class ExpandReduced(Function):
         ctx.dims, ctx.keepdim = dims, keepdim
         if not keepdim:
             grad = grad.reshape(keep_reduced_dims(in_shape, dims))
-        return xp_of(grad).broadcast_to(grad, in_shape)
+        xp = xp_of(grad)
+        if xp is np and len(in_shape) and _numel(in_shape) <= _MATERIALIZE_BELOW:
+            # Small results: one C-level fill is cheaper than broadcast_to's Python code.
+            out = np.empty(in_shape, grad.dtype)
+            out[...] = grad
+            return out
+        return xp.broadcast_to(grad, in_shape)
 
     @staticmethod
     def backward(ctx, grad):
