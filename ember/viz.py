@@ -119,6 +119,25 @@ def _graph_nodes(root):
     return order, edges
 
 
+def _layered(root):
+    """Nodes, edges, and the nodes grouped by their longest distance from ``root``."""
+    nodes, edges = _graph_nodes(root)
+    depth = {id(root): 0}
+    # longest distance from the root, relaxed over the DAG without recursion
+    changed = True
+    while changed:
+        changed = False
+        for child, parent in edges:
+            d = depth.get(id(parent), 0) + 1
+            if depth.get(id(child), -1) < d:
+                depth[id(child)] = d
+                changed = True
+    layers: dict[int, list] = {}
+    for node in nodes:
+        layers.setdefault(depth[id(node)], []).append(node)
+    return nodes, edges, layers
+
+
 def graph_to_dot(tensor, params=None) -> str:
     """The backward graph as Graphviz DOT source."""
     from .autograd.function import AccumulateGrad
@@ -154,20 +173,7 @@ def _layered_svg(tensor, params=None) -> str:
     root = _root_node(tensor)
     if root is None:
         return '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="40"><text x="10" y="25">no graph</text></svg>'
-    nodes, edges = _graph_nodes(root)
-    depth = {id(root): 0}
-    # longest distance from the root, computed over the DAG without recursion
-    changed = True
-    while changed:
-        changed = False
-        for child, parent in edges:
-            d = depth.get(id(parent), 0) + 1
-            if depth.get(id(child), -1) < d:
-                depth[id(child)] = d
-                changed = True
-    layers: dict[int, list] = {}
-    for node in nodes:
-        layers.setdefault(depth[id(node)], []).append(node)
+    nodes, edges, layers = _layered(root)
     box_w, box_h, gap_x, gap_y = 230, 28, 20, 46
     width = max(len(v) for v in layers.values()) * (box_w + gap_x) + gap_x
     height = (len(layers) + 1) * (box_h + gap_y) + gap_y
@@ -254,19 +260,7 @@ def _draw_png_with_matplotlib(tensor, path, params):
 
     names = _param_names(params)
     root = _root_node(tensor)
-    nodes, edges = _graph_nodes(root)
-    depth = {id(root): 0}
-    changed = True
-    while changed:
-        changed = False
-        for child, parent in edges:
-            d = depth[id(parent)] + 1 if id(parent) in depth else 1
-            if depth.get(id(child), -1) < d:
-                depth[id(child)] = d
-                changed = True
-    layers: dict[int, list] = {}
-    for node in nodes:
-        layers.setdefault(depth[id(node)], []).append(node)
+    nodes, edges, layers = _layered(root)
     n_layers = len(layers)
     widest = max(len(v) for v in layers.values())
     fig, ax = plt.subplots(figsize=(max(4, 2.8 * widest), max(3, 0.9 * n_layers + 1)))
