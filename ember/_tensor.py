@@ -442,13 +442,17 @@ class Tensor:
     def _detached_copy(self) -> "Tensor":
         return Tensor._from_array(self._array.copy())
 
-    def _accumulate_inplace(self, other: "Tensor") -> None:
-        """``self += other`` on the raw data (gradient accumulation, no graph)."""
+    def _accumulate_inplace(self, other) -> None:
+        """``self += other`` on the raw data (gradient accumulation, no graph).
+
+        ``other`` is a Tensor or a raw array of the same device.
+        """
         arr = self._array
-        if arr.flags.writeable and arr.shape == other._array.shape:
-            arr += other._array
+        other = getattr(other, "_array", other)
+        if arr.flags.writeable and arr.shape == other.shape:
+            arr += other
         else:
-            self._array = arr + other._array
+            self._array = arr + other
         self._version_counter[0] += 1
 
     @staticmethod

@@ -30,7 +30,7 @@ __all__ = ["print_graph", "graph_to_dot", "draw_graph", "format_graph"]
 def _saved_bytes(node) -> int:
     total = 0
     for entry in node._saved or ():
-        value = entry.value
+        value = entry[1]  # (kind, value, ...): see ember.autograd.function
         arr = getattr(value, "_array", value)
         total += int(getattr(arr, "nbytes", 0))
     return total

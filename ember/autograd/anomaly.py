@@ -82,7 +82,7 @@ def check_gradients(node, grads) -> None:
     for i, g in enumerate(grads):
         if g is None:
             continue
-        arr = g._array
+        arr = getattr(g, "_array", g)  # a Tensor, or a raw array in array mode
         if arr.dtype.kind != "f":
             continue
         bad = None

@@ -13,6 +13,8 @@ from __future__ import annotations
 import heapq
 import threading
 
+import numpy as np
+
 from . import anomaly, function
 from .function import AccumulateGrad, grad_accumulator_for
 from .grad_mode import STATE
@@ -108,32 +110,63 @@ def _needed_nodes(dependencies, targets):
     return needed
 
 
-def _validate_grad(node, index, grad, meta):
-    """Sum a gradient down to its input's shape and cast it to the input's dtype."""
+def _fit_gradient(node, index, grad, meta, on_arrays):
+    """Sum a gradient down to its input's shape and cast it to the input's dtype.
+
+    ``grad`` is a Tensor, or in array mode a raw array.
+    """
     Tensor = function.Tensor
-    if not isinstance(grad, Tensor):
-        raise TypeError(
-            f"function {node.name()} returned a gradient of type {type(grad).__name__} at index "
-            f"{index}; gradients must be Tensors or None"
-        )
+    if on_arrays:
+        grad = _as_array(node, index, grad)
+    elif not isinstance(grad, Tensor):
+        raise _not_a_gradient(node, index, grad)
     shape, np_dtype = meta
-    if grad._array.shape != shape:
+    arr = grad if on_arrays else grad._array
+    if arr.shape != shape:
         from ..ops.broadcast import sum_to_shape
 
-        grad = sum_to_shape(grad, shape, node.name(), index)
-    if grad._array.dtype != np_dtype:
-        grad = grad._cast_np(np_dtype)
+        summed = sum_to_shape(Tensor._from_array(arr) if on_arrays else grad, shape, node.name(), index)
+        grad = summed._array if on_arrays else summed
+        arr = summed._array
+    if arr.dtype != np_dtype:
+        grad = arr.astype(np_dtype) if on_arrays else grad._cast_np(np_dtype)
     return grad
 
 
-def _accumulate(node: AccumulateGrad, grad, create_graph: bool, stolen: set) -> None:
+def _not_a_gradient(node, index, grad) -> TypeError:
+    return TypeError(
+        f"function {node.name()} returned a gradient of type {type(grad).__name__} at index "
+        f"{index}; gradients must be Tensors or None"
+    )
+
+
+def _as_array(node, index, value):
+    """A backward result in array mode as a raw array (NumPy turns 0-d results into scalars)."""
+    if type(value) is np.ndarray:
+        return value
+    if isinstance(value, function.Tensor):
+        return value._array
+    if isinstance(value, np.generic):
+        return np.asarray(value)
+    if hasattr(value, "__cuda_array_interface__"):
+        return value
+    raise _not_a_gradient(node, index, value)
+
+
+def _add(prev, grad):
+    """Sum two gradients of one output (arrays or Tensors)."""
+    total = prev + grad
+    return np.asarray(total) if isinstance(total, np.generic) else total
+
+
+def _accumulate(node: AccumulateGrad, grad, create_graph: bool, stolen: set, on_arrays: bool) -> None:
     variable = node.variable
     if variable is None:  # the leaf no longer exists: nobody can read its gradient
         return
     if variable._hooks is None and variable._post_accumulate_hooks is None and not create_graph:
+        arr = grad if on_arrays else grad._array
         current = variable._grad
         if current is None:
-            arr = grad._array
             if id(arr) in stolen or arr.base is not None or not arr.flags.writeable:
                 # The same gradient may reach several leaves (a + b), be a view, or come
                 # from code outside ember's ops (a user's backward or hook may return a
@@ -144,8 +177,10 @@ def _accumulate(node: AccumulateGrad, grad, create_graph: bool, stolen: set) -> 
             variable._grad = function.Tensor._from_array(arr)
             return
         if not current._requires_grad:
-            current._accumulate_inplace(grad)
+            current._accumulate_inplace(arr)
             return
+    if on_arrays:
+        grad = function.Tensor._from_array(grad)
     for hook in variable._hooks or ():
         new = hook(grad)
         if new is not None:
@@ -178,6 +213,11 @@ def run_backward(
     ``accumulate=False`` they are returned instead of added to ``.grad``
     (``autograd.grad``).  Returns the list of gradients for ``inputs`` (None where a
     tensor got no gradient).
+
+    Without ``create_graph`` the gradients flow between nodes as raw arrays ("array
+    mode"): ops whose backward works on arrays (``Function._array_backward``) run on them
+    directly, and Tensors are made only where other code sees a gradient (hooks, a
+    backward written with Tensors, the results of ``autograd.grad``).
     """
     root_edges = []
     for i, t in enumerate(tensors):
@@ -200,66 +240,46 @@ def run_backward(
     dependencies = _discover(root_edges)
     needed = _needed_nodes(dependencies, targets) if inputs is not None else None
     captured = [None] * len(inputs) if inputs is not None else None
+    on_arrays = not create_graph
+    Tensor = function.Tensor
 
     buffers = {}
     ready = []  # a heap of (-sequence number, node): the newest ready node runs first
     push = heapq.heappush
     pop = heapq.heappop
 
-    def deliver(node, output_nr, grad):
-        if needed is not None and node not in needed:
-            return
-        buf = buffers.get(node)
-        if buf is None:
-            buf = buffers[node] = [None] * node._num_outputs
-        if grad is not None:
-            prev = buf[output_nr]
-            buf[output_nr] = grad if prev is None else prev + grad
-        left = dependencies[node] - 1
-        dependencies[node] = left
-        if left == 0:
-            push(ready, (-node._seq, node))
-
     # Arrays already handed to a leaf's .grad (or given by the caller) are copied,
     # never shared, when they reach another leaf.
     stolen = {id(g._array) for g in grad_tensors}
     prev_mode = STATE.enabled
     STATE.enabled = create_graph
-    Tensor = function.Tensor
     final_callbacks = []
     _FINAL_CALLBACKS.stack.append(final_callbacks)
     try:
         for (node, nr), g in zip(root_edges, grad_tensors):
-            deliver(node, nr, g)
+            _deliver(node, nr, g._array if on_arrays else g, buffers, dependencies, ready, needed)
         check_anomaly = anomaly.STATE.enabled
         while ready:
             node = pop(ready)[1]
             grads = buffers.pop(node)
-            if node._tensor_hooks:
-                _run_tensor_hooks(node, grads)
-                stolen.update(id(g._array) for g in grads if g is not None)
             run_node = True
-            if targets:
-                run_node = _capture(node, grads, targets, captured, inputs, needed, accumulate, create_graph)
-            if node._pre_hooks:
-                for hook in node._pre_hooks:
-                    new = hook(tuple(grads))
-                    if new is not None:
-                        grads = list(new)
-                        stolen.update(id(g._array) for g in grads if g is not None)
+            if node._tensor_hooks or node._pre_hooks or targets:
+                grads, run_node = _before_node(
+                    node, grads, on_arrays, stolen, targets, captured, inputs, needed, accumulate, create_graph
+                )
             if type(node) is AccumulateGrad:
                 if run_node and accumulate and grads[0] is not None:
-                    _accumulate(node, grads[0], create_graph, stolen)
+                    _accumulate(node, grads[0], create_graph, stolen, on_arrays)
                 continue
             if not run_node or (grads[0] is None and all(g is None for g in grads)):
                 for child, nr in node.next_functions:
                     if child is not None:
-                        deliver(child, nr, None)
+                        _deliver(child, nr, None, buffers, dependencies, ready, needed)
                 continue
-            results = _call_backward(node, grads, retain_graph)
+            results = _call_backward(node, grads, retain_graph, on_arrays)
             if not node._fn._array_forward or node._hooks:
                 # gradients from a user's Function or hook are never stolen by a leaf
-                stolen.update(id(g._array) for g in results if isinstance(g, Tensor))
+                stolen.update(id(getattr(g, "_array", g)) for g in results if g is not None)
             if check_anomaly:
                 anomaly.check_gradients(node, results)
             input_meta = node._input_meta
@@ -270,16 +290,19 @@ def run_backward(
                     if g is not None:
                         # (no local name for g's array: _accumulate counts its references)
                         meta = input_meta[i]
-                        if not isinstance(g, Tensor) or g._array.shape != meta[0] or g._array.dtype != meta[1]:
-                            g = _validate_grad(node, i, g, meta)
-                    # deliver(child, nr, g), inlined: this loop is the engine's hot path
+                        if on_arrays:
+                            if type(g) is not np.ndarray or g.shape != meta[0] or g.dtype != meta[1]:
+                                g = _fit_gradient(node, i, g, meta, True)
+                        elif not isinstance(g, Tensor) or g._array.shape != meta[0] or g._array.dtype != meta[1]:
+                            g = _fit_gradient(node, i, g, meta, False)
+                    # _deliver(child, nr, g, ...), inlined: this loop is the engine's hot path
                     if needed is None or child in needed:
                         buf = buffers.get(child)
                         if buf is None:
                             buf = buffers[child] = [None] * child._num_outputs
                         if g is not None:
                             prev = buf[nr]
-                            buf[nr] = g if prev is None else prev + g
+                            buf[nr] = g if prev is None else _add(prev, g)
                         left = dependencies[child] - 1
                         dependencies[child] = left
                         if left == 0:
@@ -291,6 +314,48 @@ def run_backward(
         _FINAL_CALLBACKS.stack.pop()
         STATE.enabled = prev_mode
     return captured
+
+
+def _deliver(node, output_nr, grad, buffers, dependencies, ready, needed) -> None:
+    """Add ``grad`` to the node's input buffer; queue the node once all inputs arrived."""
+    if needed is not None and node not in needed:
+        return
+    buf = buffers.get(node)
+    if buf is None:
+        buf = buffers[node] = [None] * node._num_outputs
+    if grad is not None:
+        prev = buf[output_nr]
+        buf[output_nr] = grad if prev is None else _add(prev, grad)
+    left = dependencies[node] - 1
+    dependencies[node] = left
+    if left == 0:
+        heapq.heappush(ready, (-node._seq, node))
+
+
+def _before_node(node, grads, on_arrays, stolen, targets, captured, inputs, needed, accumulate, create_graph):
+    """The rare work before a node runs: tensor hooks, capturing ``inputs``, pre-hooks.
+
+    Returns the (possibly replaced) gradients and whether the node must still run.
+    User code sees Tensors; in array mode they are unwrapped again afterwards.
+    """
+    Tensor = function.Tensor
+    if on_arrays:
+        grads = [None if g is None else Tensor._from_array(g) for g in grads]
+    if node._tensor_hooks:
+        _run_tensor_hooks(node, grads)
+        stolen.update(id(g._array) for g in grads if g is not None)
+    run_node = True
+    if targets:
+        run_node = _capture(node, grads, targets, captured, inputs, needed, accumulate, create_graph)
+    if node._pre_hooks:
+        for hook in node._pre_hooks:
+            new = hook(tuple(grads))
+            if new is not None:
+                grads = list(new)
+                stolen.update(id(g._array) for g in grads if g is not None)
+    if on_arrays:
+        grads = [None if g is None else g._array for g in grads]
+    return grads, run_node
 
 
 def _run_tensor_hooks(node, grads) -> None:
@@ -319,13 +384,23 @@ def _capture(node, grads, targets, captured, inputs, needed, accumulate, create_
     return any(c is not None and c in needed for c, _ in node.next_functions)
 
 
-def _call_backward(node, grads, retain_graph):
+def _call_backward(node, grads, retain_graph, on_arrays):
+    fn = node._fn
     if node._num_outputs > 1 and node._materialize_grads and any(g is None for g in grads):
         # Multi-output ops receive zeros for outputs nothing used, as in torch.
-        zeros = function.Tensor._zeros_like_output
-        grads = [g if g is not None else zeros(node, i) for i, g in enumerate(grads)]
+        grads = [g if g is not None else _zeros_of_output(node, i, on_arrays) for i, g in enumerate(grads)]
+    array_call = on_arrays and fn._array_backward
+    if on_arrays and not array_call:  # a backward written with Tensors
+        grads = [None if g is None else _wrap(g) for g in grads]
     try:
-        results = node._fn.backward(node, *grads)
+        if array_call:
+            node._saved_as_arrays = True
+            try:
+                results = fn.backward(node, *grads)
+            finally:
+                node._saved_as_arrays = False
+        else:
+            results = fn.backward(node, *grads)
         if type(results) is not tuple:
             results = (results,)
     except Exception as exc:
@@ -337,14 +412,43 @@ def _call_backward(node, grads, retain_graph):
             f"function {node.name()} returned an incorrect number of gradients "
             f"(expected {len(node.next_functions)}, got {len(results)})"
         )
-    if node._hooks:
-        for hook in node._hooks:
-            new = hook(results, tuple(grads))
-            if new is not None:
-                results = tuple(new)
+    if on_arrays:
+        if array_call and node._hooks:  # the hooks see Tensors
+            results = tuple(None if r is None else _wrap(_as_array(node, i, r)) for i, r in enumerate(results))
+            grads = [None if g is None else _wrap(g) for g in grads]
+        if node._hooks:
+            results = _run_node_hooks(node, results, grads)
+        if node._hooks or not array_call:
+            results = tuple(None if r is None else _tensor_to_array(node, i, r) for i, r in enumerate(results))
+    elif node._hooks:
+        results = _run_node_hooks(node, results, grads)
     if not retain_graph and node._saved is not None:
         node._release_saved()
     return results
+
+
+def _run_node_hooks(node, results, grads):
+    for hook in node._hooks:
+        new = hook(results, tuple(grads))
+        if new is not None:
+            results = tuple(new)
+    return results
+
+
+def _wrap(arr):
+    return function.Tensor._from_array(arr)
+
+
+def _tensor_to_array(node, index, value):
+    """The array of a gradient that Tensor code (a backward, a hook) returned."""
+    if not isinstance(value, function.Tensor):
+        raise _not_a_gradient(node, index, value)
+    return value._array
+
+
+def _zeros_of_output(node, index, on_arrays):
+    zeros = function.Tensor._zeros_like_output(node, index)
+    return zeros._array if on_arrays else zeros
 
 
 def _accumulate_into_tensor(tensor, grad, create_graph):

@@ -11,6 +11,13 @@ Ember's own ops set ``_array_forward = True``: their ``forward`` receives raw ``
 arrays and returns arrays (or tuples of them).  A user's subclass receives Tensors, as
 in torch.  The object passed as ``ctx`` is the graph node itself (``y.grad_fn``).
 
+An op may also set ``_array_backward = True`` when its ``backward`` is written only with
+operations that mean the same on Tensors and on raw arrays (operators, ``.mT``,
+``.reshape``, the helpers in ``ops/_select.py``).  When no graph of the backward is
+wanted (``create_graph=False``, nearly always) the engine then calls that same backward
+with raw arrays, and ``ctx.saved_tensors`` gives raw arrays: a small op's backward costs
+a NumPy call, not a Tensor op.  With ``create_graph=True`` it receives Tensors as usual.
+
 Example:
     >>> import ember
     >>> class Square(ember.autograd.Function):
@@ -60,19 +67,19 @@ class Node:
 
     __slots__ = (
         "next_functions",
-        "needs_input_grad",
+        "_needs",
         "_input_meta",
         "_output_meta",
+        "_to_save",
         "_saved",
         "_seq",
-        "_num_outputs",
         "__dict__",
         "__weakref__",
     )
 
     _fn = None  # the Function subclass whose backward this node runs
     # Rarely used state lives in class-level defaults so creating a node stays cheap.
-    _saved_raw = ()
+    _num_outputs = 1
     _freed = False
     _pre_hooks = None
     _hooks = None
@@ -81,11 +88,18 @@ class Node:
     _materialize_grads = True
     _dirty = None
     _creation_trace = None
+    _saved_as_arrays = False  # set by the engine around an array-mode backward call
 
     def __init__(self):
-        self._seq = next(_sequence)
-        self._saved = None
-        self._num_outputs = 1
+        _init_node(self)
+
+    @property
+    def needs_input_grad(self) -> tuple:
+        """One bool per positional input: does that input need a gradient?"""
+        needs = self._needs
+        if needs is None:
+            needs = self._needs = tuple(m is not None for m in self._input_meta)
+        return needs
 
     @property
     def metadata(self) -> dict:
@@ -103,7 +117,7 @@ class Node:
     # -- what the user's forward calls on ctx -------------------------------------------
     def save_for_backward(self, *values) -> None:
         """Keep tensors (or arrays, in ember's own ops) for use in backward."""
-        self._saved_raw = values
+        self._to_save = values
 
     def mark_non_differentiable(self, *outputs) -> None:
         """Declare outputs that get no gradient (they are returned with requires_grad=False)."""
@@ -128,7 +142,9 @@ class Node:
                 "retain_graph=True if you need to backward through the graph a second time or "
                 f"if you need to access saved tensors after calling backward. (in {self.name()})"
             )
-        return tuple(entry.unpack(self) for entry in self._saved or ())
+        if self._saved_as_arrays:
+            return tuple([_unpack_array(entry, self) for entry in self._saved or ()])
+        return tuple([_unpack(entry, self) for entry in self._saved or ()])
 
     @property
     def saved_values(self) -> tuple:
@@ -161,13 +177,6 @@ class Node:
         if self._saved:
             self._freed = True
         self._saved = None
-        self._saved_raw = ()
-
-    def _run_backward(self, grads: tuple) -> tuple:
-        result = self._fn.backward(self, *grads)
-        if not isinstance(result, tuple):
-            result = (result,)
-        return result
 
 
 class AccumulateGrad(Node):
@@ -180,10 +189,9 @@ class AccumulateGrad(Node):
     __slots__ = ("_variable_ref",)
 
     def __init__(self, variable):
-        super().__init__()
+        _init_node(self)
         self._variable_ref = weakref.ref(variable)
         self.next_functions = ()
-        self.needs_input_grad = ()
         self._input_meta = ()
 
     @property
@@ -191,37 +199,62 @@ class AccumulateGrad(Node):
         return self._variable_ref()
 
 
-class _SavedEntry:
-    """One saved value plus the version it had, so in-place changes are caught."""
+def _init_node(node) -> None:
+    node._seq = next(_sequence)
+    node._saved = None
+    node._to_save = ()
+    node._needs = None
 
-    __slots__ = ("kind", "value", "counter", "version", "output_nr")
 
-    def __init__(self, kind, value, counter=None, version=0, output_nr=0):
-        self.kind = kind  # "tensor", "output" or "const"
-        self.value = value
-        self.counter = counter
-        self.version = version
-        self.output_nr = output_nr
+# A saved value is a tuple (kind, value, version counter, version at save, output_nr):
+# plain tuples, because every recorded op makes one or two.
+#   SAVED_TENSOR: value is a Tensor (an input, or a tensor the op saved);
+#   SAVED_OUTPUT: value is the raw array of the node's own output number output_nr
+#                 (holding the output Tensor would form a reference cycle);
+#   SAVED_CONST:  value is anything else (a number, an array made in forward, None).
+SAVED_TENSOR, SAVED_OUTPUT, SAVED_CONST = 0, 1, 2
 
-    def unpack(self, node: Node):
-        if self.counter is not None and self.counter[0] != self.version:
-            raise RuntimeError(
-                "one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: saved by {node.name()}, it is at version {self.counter[0]}; "
-                f"expected version {self.version} instead. Hint: the tensor was changed in place "
-                "after it was used; use an out-of-place op (x = x + y, not x += y) or clone() it."
-            )
-        if self.kind == "tensor":
-            return self.value
-        if self.kind == "output":  # rebuilt on demand: holding the output would form a cycle
-            out = Tensor._from_array(self.value)
-            out._requires_grad = True
-            out.grad_fn = node
-            out._output_nr = self.output_nr
-            return out
-        if isinstance(self.value, np.ndarray) or hasattr(self.value, "__cuda_array_interface__"):
-            return Tensor._from_array(self.value)
-        return self.value
+
+def saved_tensor_entry(tensor) -> tuple:
+    """The saved-value entry that keeps ``tensor`` and checks its version at backward."""
+    counter = tensor._version_counter
+    return (SAVED_TENSOR, tensor, counter, counter[0], 0)
+
+
+def _check_version(entry, node: Node) -> None:
+    counter = entry[2]
+    if counter is not None and counter[0] != entry[3]:
+        raise RuntimeError(
+            "one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: saved by {node.name()}, it is at version {counter[0]}; "
+            f"expected version {entry[3]} instead. Hint: the tensor was changed in place "
+            "after it was used; use an out-of-place op (x = x + y, not x += y) or clone() it."
+        )
+
+
+def _unpack(entry, node: Node):
+    """A saved value as backward sees it: Tensors for tensors and arrays."""
+    _check_version(entry, node)
+    kind, value = entry[0], entry[1]
+    if kind == SAVED_TENSOR:
+        return value
+    if kind == SAVED_OUTPUT:
+        out = Tensor._from_array(value)
+        out._requires_grad = True
+        out.grad_fn = node
+        out._output_nr = entry[4]
+        return out
+    if isinstance(value, np.ndarray) or hasattr(value, "__cuda_array_interface__"):
+        return Tensor._from_array(value)
+    return value
+
+
+def _unpack_array(entry, node: Node):
+    """A saved value as raw data (for a backward that runs on arrays)."""
+    counter = entry[2]
+    if counter is not None and counter[0] != entry[3]:
+        _check_version(entry, node)
+    return entry[1]._array if entry[0] == SAVED_TENSOR else entry[1]
 
 
 class _NoGraphContext:
@@ -283,6 +316,7 @@ class Function(metaclass=_FunctionMeta):
     """Base class of differentiable operations (see the module docstring)."""
 
     _array_forward = False
+    _array_backward = False  # backward also runs on raw arrays (see the module docstring)
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -298,43 +332,10 @@ class Function(metaclass=_FunctionMeta):
     def apply(cls, *args, **kwargs):
         if cls._array_forward:
             if STATE.enabled:
-                # One pass gathers the arrays and, for inputs that need a gradient,
-                # the graph edges and the shape/dtype their gradients must have.
-                raw = []
-                needs = []
-                edges = []
-                meta = []
-                any_needs = False
                 for a in args:
-                    if isinstance(a, Tensor):
-                        arr = a._array
-                        raw.append(arr)
-                        if a._requires_grad:
-                            any_needs = True
-                            needs.append(True)
-                            fn = a.grad_fn
-                            edges.append((fn, a._output_nr) if fn is not None else (grad_accumulator_for(a), 0))
-                            meta.append((arr.shape, arr.dtype))
-                            continue
-                    else:
-                        raw.append(a)
-                    needs.append(False)
-                    edges.append(_NO_EDGE)
-                    meta.append(None)
-                if any_needs:
-                    node = cls._node_cls()
-                    if anomaly.STATE.enabled:
-                        node._creation_trace = traceback.extract_stack()[:-2]
-                    node.needs_input_grad = tuple(needs)
-                    node.next_functions = tuple(edges)
-                    node._input_meta = tuple(meta)
-                    outputs = cls.forward(node, *raw, **kwargs)
-                    if type(outputs) is not tuple:
-                        return _record_single(node, args, raw, outputs)
-                    return _record(node, args, raw, outputs, outputs, False, edges_done=True)
-            else:
-                raw = [a._array if isinstance(a, Tensor) else a for a in args]
-            out = cls.forward(NO_GRAPH_CTX, *raw, **kwargs)
+                    if isinstance(a, Tensor) and a._requires_grad:
+                        return _apply_recorded(cls, args, kwargs)
+            out = cls.forward(NO_GRAPH_CTX, *[a._array if isinstance(a, Tensor) else a for a in args], **kwargs)
             if type(out) is tuple:
                 return tuple(None if o is None else Tensor._from_array(o) for o in out)
             return Tensor._from_array(out)
@@ -342,9 +343,7 @@ class Function(metaclass=_FunctionMeta):
         # A user's Function: forward sees Tensors, with recording off.
         needs = STATE.enabled and any(isinstance(a, Tensor) and a._requires_grad for a in args)
         node = cls._node_cls()
-        node.needs_input_grad = tuple(
-            needs and isinstance(a, Tensor) and a._requires_grad for a in args
-        )
+        node._needs = tuple(needs and isinstance(a, Tensor) and a._requires_grad for a in args)
         prev = STATE.enabled
         STATE.enabled = False
         try:
@@ -355,6 +354,7 @@ class Function(metaclass=_FunctionMeta):
             return outputs
         if anomaly.STATE.enabled:
             node._creation_trace = traceback.extract_stack()[:-2]
+        _edges_and_meta(node, args)
         single = not isinstance(outputs, tuple)
         out_arrays = tuple(
             o._array if isinstance(o, Tensor) else None for o in ((outputs,) if single else outputs)
@@ -363,6 +363,62 @@ class Function(metaclass=_FunctionMeta):
 
 
 _NO_EDGE = (None, 0)
+
+
+def _apply_recorded(cls, args, kwargs):
+    """Run an ember op on arrays and record its node (some input needs a gradient).
+
+    This is the hot path of every training step, so it is written out flat: one pass
+    over the inputs gathers their arrays, the graph edges and the shape/dtype each
+    input's gradient must have.
+    """
+    raw = []
+    edges = []
+    meta = []
+    for a in args:
+        if isinstance(a, Tensor):
+            arr = a._array
+            raw.append(arr)
+            if a._requires_grad:
+                fn = a.grad_fn
+                edges.append((fn, a._output_nr) if fn is not None else (grad_accumulator_for(a), 0))
+                meta.append((arr.shape, arr.dtype))
+                continue
+        else:
+            raw.append(a)
+        edges.append(_NO_EDGE)
+        meta.append(None)
+    node = cls._node_cls()
+    if anomaly.STATE.enabled:
+        node._creation_trace = traceback.extract_stack()[:-3]
+    node.next_functions = tuple(edges)
+    node._input_meta = tuple(meta)
+    outputs = cls.forward(node, *raw, **kwargs)
+    if type(outputs) is tuple:
+        return _record(node, args, raw, outputs, outputs, False)
+
+    out = Tensor._from_array(outputs)
+    if outputs.dtype.kind in "fV" and node._non_differentiable is None:
+        out._requires_grad = True
+        out.grad_fn = node
+    to_save = node._to_save
+    if to_save:
+        node._to_save = ()
+        saved = []
+        for value in to_save:
+            # Most ops save their own inputs or output: check those first, cheaply.
+            for i, r in enumerate(raw):
+                if value is r and r is not args[i]:
+                    counter = args[i]._version_counter
+                    saved.append((SAVED_TENSOR, args[i], counter, counter[0], 0))
+                    break
+            else:
+                if value is outputs and out.grad_fn is node:
+                    saved.append((SAVED_OUTPUT, outputs, out._version_counter, 0, 0))
+                else:
+                    saved.append(_saved_entry(value, args, raw, (outputs,), (out,)))
+        node._saved = saved
+    return out
 
 
 def _edges_and_meta(node, args) -> None:
@@ -376,31 +432,14 @@ def _edges_and_meta(node, args) -> None:
             arr = a._array
             meta.append((arr.shape, arr.dtype))
         else:
-            edges.append((None, 0))
+            edges.append(_NO_EDGE)
             meta.append(None)
     node.next_functions = tuple(edges)
     node._input_meta = tuple(meta)
 
 
-def _record_single(node, args, raw, arr):
-    """The common case: one output array, an ember op (edges already set by apply)."""
-    node._output_meta = ((arr.shape, arr.dtype),)
-    out = Tensor._from_array(arr)
-    if arr.dtype.kind in "fV" and node._non_differentiable is None:
-        out._requires_grad = True
-        out.grad_fn = node
-    raw_saved = node._saved_raw
-    if raw_saved:
-        outs = (out,)
-        node._saved = [_resolve_saved(v, args, raw, (arr,), outs) for v in raw_saved]
-        node._saved_raw = ()
-    return out
-
-
-def _record(node, args, raw, outputs, out_arrays, single, edges_done=False):
-    """Attach ``node`` to the graph: edges to the inputs, saved values, output tensors."""
-    if not edges_done:
-        _edges_and_meta(node, args)
+def _record(node, args, raw, outputs, out_arrays, single):
+    """Attach a node with several outputs (or a user Function's node) to the graph."""
     node._num_outputs = len(out_arrays)
     node._output_meta = tuple(None if a is None else (a.shape, a.dtype) for a in out_arrays)
     non_diff = node._non_differentiable
@@ -436,29 +475,30 @@ def _record(node, args, raw, outputs, out_arrays, single, edges_done=False):
             out._output_nr = i
         results.append(out)
 
-    raw_saved = node._saved_raw
-    if raw_saved:
-        node._saved = [_resolve_saved(v, args, raw, out_arrays, results) for v in raw_saved]
-        node._saved_raw = ()
+    to_save = node._to_save
+    if to_save:
+        node._to_save = ()
+        node._saved = [_saved_entry(v, args, raw, out_arrays, results) for v in to_save]
     return results[0] if single else tuple(results)
 
 
-def _resolve_saved(value, args, raw, out_arrays, results):
+def _saved_entry(value, args, raw, out_arrays, results) -> tuple:
+    """The entry (see SAVED_TENSOR) for one value given to ``save_for_backward``."""
     if value is None:
-        return _SavedEntry("const", None)
+        return (SAVED_CONST, None, None, 0, 0)
     for i, r in enumerate(raw):
         if value is r and isinstance(args[i], Tensor):
-            t = args[i]
-            return _SavedEntry("tensor", t, t._version_counter, t._version_counter[0])
+            return saved_tensor_entry(args[i])
     for i, arr in enumerate(out_arrays):
         target = results[i]
         if target is not None and (value is arr or value is target):
             if target.grad_fn is None:  # a non-differentiable output is just data
-                return _SavedEntry("tensor", target, target._version_counter, target._version_counter[0])
-            return _SavedEntry("output", arr, target._version_counter, target._version_counter[0], i)
+                return saved_tensor_entry(target)
+            counter = target._version_counter
+            return (SAVED_OUTPUT, arr, counter, counter[0], i)
     if isinstance(value, Tensor):
-        return _SavedEntry("tensor", value, value._version_counter, value._version_counter[0])
-    return _SavedEntry("const", value)
+        return saved_tensor_entry(value)
+    return (SAVED_CONST, value, None, 0, 0)
 
 
 def once_differentiable(backward):

@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor
-from ..autograd.function import Function
+from ..autograd.function import NO_GRAPH_CTX, Function
 from ._util import xp_of
 
 __all__ = [
@@ -135,10 +135,15 @@ class ExpandReduced(Function):
         return grad.sum(dim=ctx.dims, keepdim=ctx.keepdim)
 
 
-def expand_reduced(grad: Tensor, in_shape: tuple, dims: tuple, keepdim: bool) -> Tensor:
-    """Broadcast a reduction's gradient back over the dims it reduced."""
-    if not dims or tuple(grad._array.shape) == tuple(in_shape):
+def expand_reduced(grad, in_shape: tuple, dims: tuple, keepdim: bool):
+    """Broadcast a reduction's gradient back over the dims it reduced.
+
+    ``grad`` is a Tensor, or a raw array in a backward that runs on arrays.
+    """
+    if not dims or tuple(grad.shape) == tuple(in_shape):
         return grad if keepdim or not dims else grad.reshape(tuple(in_shape))
+    if not isinstance(grad, Tensor):
+        return ExpandReduced.forward(NO_GRAPH_CTX, grad, tuple(in_shape), dims, keepdim)
     return ExpandReduced.apply(grad, in_shape=tuple(in_shape), dims=dims, keepdim=keepdim)
 
 

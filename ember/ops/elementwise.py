@@ -84,6 +84,7 @@ def _dtype_of(a, b):
 # ----------------------------------------------------------------------- arithmetic
 class Add(Function):
     _array_forward = True
+    _array_backward = True
     _backward_name = "AddBackward0"
 
     @staticmethod
@@ -106,6 +107,7 @@ class Add(Function):
 
 class Sub(Function):
     _array_forward = True
+    _array_backward = True
     _backward_name = "SubBackward0"
 
     @staticmethod
@@ -132,6 +134,7 @@ class Rsub(Function):
     """``other - alpha * input`` (``torch.rsub``; ``2 - x``), with a tensor ``other``."""
 
     _array_forward = True
+    _array_backward = True
     _backward_name = "RsubBackward0"
 
     @staticmethod
@@ -152,6 +155,7 @@ class RsubScalar(Rsub):
 
 class Mul(Function):
     _array_forward = True
+    _array_backward = True
     _backward_name = "MulBackward0"
 
     @staticmethod
@@ -173,6 +177,7 @@ class Mul(Function):
 
 class Div(Function):
     _array_forward = True
+    _array_backward = True
     _backward_name = "DivBackward0"
 
     @staticmethod
@@ -203,6 +208,7 @@ class Div(Function):
 
 class Neg(Function):
     _array_forward = True
+    _array_backward = True
     _backward_name = "NegBackward0"
 
     @staticmethod
@@ -222,6 +228,7 @@ class Neg(Function):
 
 class Relu(Function):
     _array_forward = True
+    _array_backward = True
     _backward_name = "ReluBackward0"
 
     @staticmethod
@@ -237,10 +244,9 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        # torch: the gradient at 0 is 0.  The mask is a constant of grad's dtype, so the
-        # product takes the same-dtype fast path (and stays differentiable in grad).
-        mask = (out._array > 0).astype(grad._array.dtype)
-        return grad * Tensor._from_array(mask)
+        # torch: the gradient at 0 is 0.  A comparison records no graph, so the product
+        # stays differentiable in grad alone.
+        return grad * (out > 0)
 
 
 class Addcmul(Function):

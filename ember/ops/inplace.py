@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.function import Function, _SavedEntry
+from ..autograd.function import SAVED_TENSOR, Function, saved_tensor_entry
 from ..autograd.grad_mode import STATE
 from .._tensor import Tensor
 from ._util import shape_str
@@ -35,12 +35,12 @@ def _keep_old_self_for_backward(node, tensor: Tensor) -> None:
     if node is None or not node._saved:
         return
     for i, entry in enumerate(node._saved):
-        if entry.kind == "tensor" and entry.value is tensor:
+        if entry[0] == SAVED_TENSOR and entry[1] is tensor:
             old = Tensor._from_array(tensor._array.copy())
             old._requires_grad = tensor._requires_grad
             old.grad_fn = tensor.grad_fn
             old._output_nr = tensor._output_nr
-            node._saved[i] = _SavedEntry("tensor", old, old._version_counter, 0)
+            node._saved[i] = saved_tensor_entry(old)
 
 
 def apply_inplace(tensor: Tensor, result: Tensor, op_name: str = "") -> Tensor:

@@ -72,6 +72,7 @@ def _np_dtype(dtype):
 # ------------------------------------------------------------------------- sum
 class Sum(Function):
     _array_forward = True
+    _array_backward = True
     _backward_name = "SumBackward1"
 
     @staticmethod
@@ -115,6 +116,7 @@ def sum(input, dim=None, keepdim: bool = False, *, dtype=None, out=None):
 # ------------------------------------------------------------------------ mean
 class Mean(Function):
     _array_forward = True
+    _array_backward = True
     _backward_name = "MeanBackward1"
 
     @staticmethod
