@@ -22,6 +22,7 @@ import numpy as np
 
 from . import _dtype
 from ._device import CPU, device, device_of_array
+from .autograd import engine as _engine
 from .autograd import function as _function
 from .autograd.function import Function, grad_accumulator_for
 from .autograd.grad_mode import STATE
@@ -343,9 +344,8 @@ class Tensor:
         arr = self._array
         if gradient is None and inputs is None and not create_graph and arr.size == 1 and self._requires_grad and arr.dtype.kind == "f":
             # The common `loss.backward()`: skip the general argument handling.
-            from .autograd.engine import run_backward
-
-            run_backward((self,), (Tensor._from_array(np.ones(arr.shape, arr.dtype)),), bool(retain_graph), False)
+            seed = np.array(1, arr.dtype) if arr.ndim == 0 else np.ones(arr.shape, arr.dtype)
+            _engine.run_backward((self,), (Tensor._from_array(seed),), bool(retain_graph), False)
             return
         from .autograd import backward as _backward
 

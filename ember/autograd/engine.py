@@ -263,7 +263,7 @@ def run_backward(
             node = pop(ready)[1]
             grads = buffers.pop(node)
             run_node = True
-            if node._tensor_hooks or node._pre_hooks or targets:
+            if node._hooked or targets:
                 grads, run_node = _before_node(
                     node, grads, on_arrays, stolen, targets, captured, inputs, needed, accumulate, create_graph
                 )
@@ -276,10 +276,28 @@ def run_backward(
                     if child is not None:
                         _deliver(child, nr, None, buffers, dependencies, ready, needed)
                 continue
-            results = _call_backward(node, grads, retain_graph, on_arrays)
-            if not node._fn._array_forward or node._hooks:
-                # gradients from a user's Function or hook are never stolen by a leaf
-                stolen.update(id(getattr(g, "_array", g)) for g in results if g is not None)
+            fn = node._fn
+            if on_arrays and fn._array_backward and node._num_outputs == 1 and node._hooks is None:
+                # The common case, inlined: an ember op's backward on arrays.
+                node._saved_as_arrays = True
+                try:
+                    results = fn.backward(node, *grads)
+                except Exception as exc:
+                    _name_node_in(exc, node)
+                    raise
+                finally:
+                    node._saved_as_arrays = False
+                if type(results) is not tuple:
+                    results = (results,)
+                if len(results) != len(node.next_functions):
+                    raise _wrong_count(node, results)
+                if not retain_graph and node._saved:
+                    node._saved = function.FREED  # node._release_saved(), inlined
+            else:
+                results = _call_backward(node, grads, retain_graph, on_arrays)
+                if not fn._array_forward or node._hooks:
+                    # gradients from a user's Function or hook are never stolen by a leaf
+                    stolen.update(id(getattr(g, "_array", g)) for g in results if g is not None)
             if check_anomaly:
                 anomaly.check_gradients(node, results)
             input_meta = node._input_meta
@@ -341,7 +359,7 @@ def _before_node(node, grads, on_arrays, stolen, targets, captured, inputs, need
     Tensor = function.Tensor
     if on_arrays:
         grads = [None if g is None else Tensor._from_array(g) for g in grads]
-    if node._tensor_hooks:
+    if node._tensor_hooks:  # hooks of the tensors this node made
         _run_tensor_hooks(node, grads)
         stolen.update(id(g._array) for g in grads if g is not None)
     run_node = True
@@ -404,14 +422,10 @@ def _call_backward(node, grads, retain_graph, on_arrays):
         if type(results) is not tuple:
             results = (results,)
     except Exception as exc:
-        if hasattr(exc, "add_note"):
-            exc.add_note(f"(raised in the backward of {node.name()})")
+        _name_node_in(exc, node)
         raise
     if len(results) != len(node.next_functions):
-        raise RuntimeError(
-            f"function {node.name()} returned an incorrect number of gradients "
-            f"(expected {len(node.next_functions)}, got {len(results)})"
-        )
+        raise _wrong_count(node, results)
     if on_arrays:
         if array_call and node._hooks:  # the hooks see Tensors
             results = tuple(None if r is None else _wrap(_as_array(node, i, r)) for i, r in enumerate(results))
@@ -425,6 +439,18 @@ def _call_backward(node, grads, retain_graph, on_arrays):
     if not retain_graph and node._saved is not None:
         node._release_saved()
     return results
+
+
+def _name_node_in(exc: Exception, node) -> None:
+    if hasattr(exc, "add_note"):  # Python 3.11+
+        exc.add_note(f"(raised in the backward of {node.name()})")
+
+
+def _wrong_count(node, results) -> RuntimeError:
+    return RuntimeError(
+        f"function {node.name()} returned an incorrect number of gradients "
+        f"(expected {len(node.next_functions)}, got {len(results)})"
+    )
 
 
 def _run_node_hooks(node, results, grads):

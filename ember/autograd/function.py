@@ -73,6 +73,7 @@ class Node:
         "_to_save",
         "_saved",
         "_seq",
+        "_saved_as_arrays",
         "__dict__",
         "__weakref__",
     )
@@ -80,7 +81,6 @@ class Node:
     _fn = None  # the Function subclass whose backward this node runs
     # Rarely used state lives in class-level defaults so creating a node stays cheap.
     _num_outputs = 1
-    _freed = False
     _pre_hooks = None
     _hooks = None
     _tensor_hooks = None
@@ -88,7 +88,7 @@ class Node:
     _materialize_grads = True
     _dirty = None
     _creation_trace = None
-    _saved_as_arrays = False  # set by the engine around an array-mode backward call
+    _hooked = False  # True once a tensor hook or pre-hook is registered (the engine checks it)
 
     def __init__(self):
         _init_node(self)
@@ -134,7 +134,7 @@ class Node:
     @property
     def saved_tensors(self) -> tuple:
         """The tensors given to ``save_for_backward``; raises once the graph was freed."""
-        if self._freed:
+        if self._saved is FREED:
             raise RuntimeError(
                 "Trying to backward through the graph a second time (or directly access saved "
                 "tensors after they have already been freed). Saved intermediate values of the "
@@ -142,8 +142,14 @@ class Node:
                 "retain_graph=True if you need to backward through the graph a second time or "
                 f"if you need to access saved tensors after calling backward. (in {self.name()})"
             )
-        if self._saved_as_arrays:
-            return tuple([_unpack_array(entry, self) for entry in self._saved or ()])
+        if self._saved_as_arrays:  # raw arrays (the engine runs an array backward)
+            values = []
+            for entry in self._saved or ():
+                counter = entry[2]
+                if counter is not None and counter[0] != entry[3]:
+                    _check_version(entry, self)
+                values.append(entry[1]._array if entry[0] == SAVED_TENSOR else entry[1])
+            return tuple(values)
         return tuple([_unpack(entry, self) for entry in self._saved or ()])
 
     @property
@@ -162,12 +168,14 @@ class Node:
         """``hook(grad_outputs)`` runs before this node's backward; may return new grads."""
         if self._pre_hooks is None:
             self._pre_hooks = []
+            self._hooked = True
         self._pre_hooks.append(hook)
         return _RemovableHandle(self._pre_hooks, hook)
 
     def _add_tensor_hook(self, output_nr: int, hook):
         if self._tensor_hooks is None:
             self._tensor_hooks = {}
+            self._hooked = True
         hooks = self._tensor_hooks.setdefault(output_nr, [])
         hooks.append(hook)
         return _RemovableHandle(hooks, hook)
@@ -175,8 +183,7 @@ class Node:
     # -- what the engine calls ---------------------------------------------------------
     def _release_saved(self) -> None:
         if self._saved:
-            self._freed = True
-        self._saved = None
+            self._saved = FREED
 
 
 class AccumulateGrad(Node):
@@ -199,11 +206,19 @@ class AccumulateGrad(Node):
         return self._variable_ref()
 
 
+class _Freed(tuple):
+    """The type of ``FREED``: what ``node._saved`` holds once backward released it."""
+
+
+FREED = _Freed()  # empty like "nothing saved", but saved_tensors tells them apart
+
+
 def _init_node(node) -> None:
     node._seq = next(_sequence)
     node._saved = None
     node._to_save = ()
     node._needs = None
+    node._saved_as_arrays = False  # the engine sets it around a backward call on arrays
 
 
 # A saved value is a tuple (kind, value, version counter, version at save, output_nr):
@@ -247,14 +262,6 @@ def _unpack(entry, node: Node):
     if isinstance(value, np.ndarray) or hasattr(value, "__cuda_array_interface__"):
         return Tensor._from_array(value)
     return value
-
-
-def _unpack_array(entry, node: Node):
-    """A saved value as raw data (for a backward that runs on arrays)."""
-    counter = entry[2]
-    if counter is not None and counter[0] != entry[3]:
-        _check_version(entry, node)
-    return entry[1]._array if entry[0] == SAVED_TENSOR else entry[1]
 
 
 class _NoGraphContext:
@@ -332,9 +339,7 @@ class Function(metaclass=_FunctionMeta):
     def apply(cls, *args, **kwargs):
         if cls._array_forward:
             if STATE.enabled:
-                for a in args:
-                    if isinstance(a, Tensor) and a._requires_grad:
-                        return _apply_recorded(cls, args, kwargs)
+                return _apply_recorded(cls, args, kwargs)
             out = cls.forward(NO_GRAPH_CTX, *[a._array if isinstance(a, Tensor) else a for a in args], **kwargs)
             if type(out) is tuple:
                 return tuple(None if o is None else Tensor._from_array(o) for o in out)
@@ -366,29 +371,45 @@ _NO_EDGE = (None, 0)
 
 
 def _apply_recorded(cls, args, kwargs):
-    """Run an ember op on arrays and record its node (some input needs a gradient).
+    """Run an ember op on arrays, recording its node if some input needs a gradient.
 
     This is the hot path of every training step, so it is written out flat: one pass
     over the inputs gathers their arrays, the graph edges and the shape/dtype each
-    input's gradient must have.
+    input's gradient must have; the node and the output tensor are filled in place.
     """
     raw = []
     edges = []
     meta = []
+    needs = []
+    recorded = False
     for a in args:
         if isinstance(a, Tensor):
             arr = a._array
             raw.append(arr)
             if a._requires_grad:
+                recorded = True
                 fn = a.grad_fn
                 edges.append((fn, a._output_nr) if fn is not None else (grad_accumulator_for(a), 0))
                 meta.append((arr.shape, arr.dtype))
+                needs.append(True)
                 continue
         else:
             raw.append(a)
         edges.append(_NO_EDGE)
         meta.append(None)
-    node = cls._node_cls()
+        needs.append(False)
+    if not recorded:
+        out = cls.forward(NO_GRAPH_CTX, *raw, **kwargs)
+        if type(out) is tuple:
+            return tuple(None if o is None else Tensor._from_array(o) for o in out)
+        return Tensor._from_array(out)
+
+    node = _new_object(cls._node_cls)  # Node.__init__, inlined
+    node._seq = next(_sequence)
+    node._saved = None
+    node._to_save = ()
+    node._needs = tuple(needs)
+    node._saved_as_arrays = False
     if anomaly.STATE.enabled:
         node._creation_trace = traceback.extract_stack()[:-3]
     node.next_functions = tuple(edges)
@@ -397,28 +418,42 @@ def _apply_recorded(cls, args, kwargs):
     if type(outputs) is tuple:
         return _record(node, args, raw, outputs, outputs, False)
 
-    out = Tensor._from_array(outputs)
+    out = _new_object(Tensor)  # Tensor._from_array, inlined
+    out._array = outputs
+    out._version_counter = [0]
     if outputs.dtype.kind in "fV" and node._non_differentiable is None:
         out._requires_grad = True
         out.grad_fn = node
+    else:
+        out._requires_grad = False
+        out.grad_fn = None
     to_save = node._to_save
     if to_save:
         node._to_save = ()
         saved = []
         for value in to_save:
-            # Most ops save their own inputs or output: check those first, cheaply.
-            for i, r in enumerate(raw):
-                if value is r and r is not args[i]:
-                    counter = args[i]._version_counter
-                    saved.append((SAVED_TENSOR, args[i], counter, counter[0], 0))
-                    break
-            else:
-                if value is outputs and out.grad_fn is node:
-                    saved.append((SAVED_OUTPUT, outputs, out._version_counter, 0, 0))
+            # Ops save their inputs, their output or constants: find which, cheaply.
+            if value is outputs and out.grad_fn is node:
+                saved.append((SAVED_OUTPUT, outputs, out._version_counter, 0, 0))
+                continue
+            if type(value) is np.ndarray:
+                for i, r in enumerate(raw):
+                    if value is r and r is not args[i]:
+                        counter = args[i]._version_counter
+                        saved.append((SAVED_TENSOR, args[i], counter, counter[0], 0))
+                        break
                 else:
                     saved.append(_saved_entry(value, args, raw, (outputs,), (out,)))
+            elif value is None or type(value) in _PLAIN_CONSTANTS:
+                saved.append((SAVED_CONST, value, None, 0, 0))
+            else:
+                saved.append(_saved_entry(value, args, raw, (outputs,), (out,)))
         node._saved = saved
     return out
+
+
+_new_object = object.__new__
+_PLAIN_CONSTANTS = frozenset((int, float, bool, tuple))
 
 
 def _edges_and_meta(node, args) -> None:

@@ -143,6 +143,10 @@ def expand_reduced(grad, in_shape: tuple, dims: tuple, keepdim: bool):
     if not dims or tuple(grad.shape) == tuple(in_shape):
         return grad if keepdim or not dims else grad.reshape(tuple(in_shape))
     if not isinstance(grad, Tensor):
+        if type(grad) is np.ndarray and grad.ndim == 0 and _numel(in_shape) <= _MATERIALIZE_BELOW:
+            out = np.empty(in_shape, grad.dtype)  # the gradient of a full reduction: one fill
+            out[...] = grad
+            return out
         return ExpandReduced.forward(NO_GRAPH_CTX, grad, tuple(in_shape), dims, keepdim)
     return ExpandReduced.apply(grad, in_shape=tuple(in_shape), dims=dims, keepdim=keepdim)
 
