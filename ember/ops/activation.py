@@ -80,11 +80,6 @@ def _inplace(input: Tensor, result: Tensor, name: str) -> Tensor:
 
 
 # ------------------------------------------------------------------ erf (for gelu)
-def _erf_array(x):
-    """erf for GELU: float64 inputs get the core ``erf``; lower precisions the loop-free
-    ``erf_absolute`` (GELU adds erf to 1, so an absolute error of 1.2e-7 is enough).
-    """
-    return _erf_math.erf(x) if x.dtype == np.float64 else _erf_math.erf_absolute(x)
 
 
 class _NormalCdf(Function):
@@ -96,7 +91,10 @@ class _NormalCdf(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        cdf = 0.5 * (1.0 + _erf_array(a / math.sqrt(2.0)))
+        if a.dtype == np.float64:
+            cdf = 0.5 * (1.0 + _erf_math.erf(a / math.sqrt(2.0)))
+        else:
+            cdf, _ = _erf_math.normal_cdf_and_density(a)
         return xp_of(a).asarray(cdf, dtype=a.dtype)
 
     @staticmethod
@@ -285,47 +283,56 @@ class _Elu(Function):
 
 class _Gelu(Function):
     _array_forward = True
+    _array_backward = True
     _backward_name = "GeluBackward0"
 
     @staticmethod
     def forward(ctx, a, approximate="none"):
-        ctx.save_for_backward(a)
         ctx.approximate = approximate
         a = as_float_array(a)
         xp = xp_of(a)
         if approximate == "tanh":
+            ctx.save_for_backward(a)
             inner = math.sqrt(2.0 / math.pi) * (a + 0.044715 * a * a * a)
-            out = 0.5 * a * (1.0 + xp.tanh(inner))
-        else:
-            out = _erf_array(a * a.dtype.type(1.0 / math.sqrt(2.0)))
-            out += 1
-            out *= a
-            out *= 0.5
-        return xp.asarray(out, dtype=a.dtype)
+            return xp.asarray(0.5 * a * (1.0 + xp.tanh(inner)), dtype=a.dtype)
+        if a.dtype == np.float64:
+            ctx.save_for_backward(a)
+            cdf = _erf_math.erf(a * (1.0 / math.sqrt(2.0)))
+            cdf += 1
+            cdf *= 0.5
+            return xp.asarray(cdf * a)
+        # float32 and lower: Phi(a) and exp(-a**2/2) in a few passes, kept for backward,
+        # which then needs no transcendental function at all.
+        cdf, density = _erf_math.normal_cdf_and_density(a)
+        ctx.save_for_backward(a, cdf, density)
+        return xp.asarray(a * cdf, dtype=a.dtype)
 
     @staticmethod
     def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
-        if not STATE.enabled and ctx.approximate != "tanh":
-            # No graph wanted: the slope Phi(a) + a * pdf(a) in a few in-place passes.
-            arr = as_float_array(a._array)
-            xp = xp_of(arr)
-            slope = _erf_array(arr * (1.0 / math.sqrt(2.0)))
-            slope += 1
-            slope *= 0.5
-            pdf = arr * arr
-            pdf *= -0.5
-            xp.exp(pdf, out=pdf)
-            pdf *= arr * (1.0 / math.sqrt(2.0 * math.pi))
-            slope += pdf
-            return grad * Tensor._from_array(slope.astype(arr.dtype, copy=False))
+        saved = ctx.saved_tensors
+        a = saved[0]
         if ctx.approximate == "tanh":
             k = math.sqrt(2.0 / math.pi)
-            t = tanh((a + a * a * a * 0.044715) * k)
+            inner = (a + a * a * a * 0.044715) * k
+            t = tanh(inner) if isinstance(inner, Tensor) else xp_of(inner).tanh(inner)
             slope = (1 + t) * 0.5 + a * (1 - t * t) * (1 + a * a * (3 * 0.044715)) * (0.5 * k)
-        else:
-            slope = _NormalCdf.apply(a) + a * _normal_pdf(a)
-        return grad * slope
+            return grad * slope
+        if isinstance(grad, Tensor):  # a graph of the backward is wanted
+            return grad * (_NormalCdf.apply(a) + a * _normal_pdf(a))
+        # On arrays: the slope Phi(a) + a * pdf(a).
+        if len(saved) == 3:
+            cdf, density = saved[1], saved[2]
+            slope = a * density
+            slope *= a.dtype.type(1.0 / math.sqrt(2.0 * math.pi))
+            slope += cdf
+            slope = slope.astype(a.dtype, copy=False)
+        else:  # float64: exact erf
+            slope = _erf_math.erf(a * (1.0 / math.sqrt(2.0)))
+            slope += 1
+            slope *= 0.5
+            slope += a * np.exp(a * a * -0.5) * (1.0 / math.sqrt(2.0 * math.pi))
+        slope *= grad
+        return slope
 
 
 class _Silu(Function):
