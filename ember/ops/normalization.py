@@ -278,6 +278,75 @@ def native_batch_norm(input, weight, bias, running_mean, running_var, training: 
 
 
 # ------------------------------------------------------------------ layer norm
+class LayerNormRows(Normalize):
+    """Layer norm of ``x`` seen as rows of ``D`` values (its trailing normalized dims).
+
+    The same math as ``Normalize``, specialised because transformers run it on every
+    block: the row statistics come from BLAS matrix-vector products (three times faster
+    than NumPy's row sums), the mean and 1/std are kept for backward instead of the
+    centred input, and every pass is in place.  With ``create_graph=True`` the backward
+    is ``Normalize``'s, written in ember ops.
+    """
+
+    _array_backward = True
+    _backward_name = "NativeLayerNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, weight=None, bias=None, normalized_shape=(), eps=1e-5):
+        ctx.save_for_backward(x, weight)
+        d = math.prod(normalized_shape)
+        cdt = _compute_dtype(x.dtype)
+        rows = x.reshape(-1, d).astype(cdt, copy=False)
+        xp = xp_of(rows)
+        mean = rows @ xp.full(d, 1.0 / d, cdt)
+        y = rows - mean[:, None]
+        var = xp.einsum("ij,ij->i", y, y) / cdt.type(d)
+        invstd = 1.0 / xp.sqrt(var + cdt.type(eps))
+        y *= invstd[:, None]
+        if weight is not None:
+            y *= weight.astype(cdt, copy=False).reshape(d)
+        if bias is not None:
+            y += bias.astype(cdt, copy=False).reshape(d)
+        # What Normalize's graph backward (create_graph=True) reads:
+        ctx.dims = tuple(range(x.ndim - len(normalized_shape), x.ndim))
+        ctx.param_shape = normalized_shape
+        ctx.work_shape = None
+        ctx.batch_stats = True
+        ctx.eps = eps
+        ctx.bias_shape = bias.shape if bias is not None else None
+        ctx.row_stats = (mean, invstd, d)
+        return y.astype(x.dtype, copy=False).reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        if isinstance(grad, Tensor):  # a graph of the backward is wanted
+            return _normalize_backward_graph(ctx, grad, x, weight, need_x, need_w, need_b)
+        mean, invstd, d = ctx.row_stats
+        cdt = mean.dtype
+        xp = xp_of(x)
+        g = grad.reshape(-1, d).astype(cdt, copy=False)
+        xhat = x.reshape(g.shape).astype(cdt, copy=False) - mean[:, None]
+        xhat *= invstd[:, None]
+        grad_x = grad_w = grad_b = None
+        if need_w:
+            grad_w = xp.einsum("ij,ij->j", g, xhat).reshape(weight.shape).astype(x.dtype)
+        if need_b:
+            grad_b = (xp.ones(g.shape[0], cdt) @ g).reshape(ctx.bias_shape).astype(x.dtype)
+        if need_x:
+            # (g w - mean(g w) - xhat mean(g w xhat)) * invstd, each row
+            gw = g * weight.astype(cdt, copy=False).reshape(-1) if weight is not None else g.copy()
+            mean_gw = gw @ xp.full(d, 1.0 / d, cdt)
+            mean_gwx = xp.einsum("ij,ij->i", gw, xhat) / cdt.type(d)
+            xhat *= mean_gwx[:, None]
+            gw -= xhat
+            gw -= mean_gw[:, None]
+            gw *= invstd[:, None]
+            grad_x = gw.astype(x.dtype, copy=False).reshape(x.shape)
+        return grad_x, grad_w, grad_b
+
+
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalize over the last ``len(normalized_shape)`` dims of each sample.
 
@@ -305,10 +374,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bi
             )
     if input._array.dtype.name not in _LOW_PRECISION:
         _check_same_dtype(input, weight, bias)
-    x = input._array
-    dims = tuple(range(x.ndim - k, x.ndim))
-    mean, var = _batch_stats(x.astype(_compute_dtype(x.dtype), copy=False), dims)
-    return _normalize(input, weight, bias, dims, mean, var, eps, normalized_shape, True, "NativeLayerNormBackward0")
+    return LayerNormRows.apply(input, weight, bias, normalized_shape=normalized_shape, eps=eps)
 
 
 def native_layer_norm(input, normalized_shape, weight, bias, eps: float):

@@ -184,3 +184,23 @@ def test_activation_errors():
     check_error(lambda m, x: m.nn.functional.softmax(x, dim=3), [np.zeros((2, 3), np.float32)], IndexError)
     check_error(lambda m, x: m.nn.functional.gelu(x, approximate="fast"), [np.zeros(2, np.float32)], RuntimeError)
     check_error(lambda m, x: m.nn.functional.hardtanh(x, 2.0, 1.0), [np.zeros(2, np.float32)], ValueError)
+
+
+# ------------------------------------------------------------------ GELU's fast paths
+def test_gelu_large_activations_across_chunks_match_torch():
+    # More elements than one cache-sized chunk, a non-contiguous input, and the tails
+    # (where Phi is 0 or 1 to float32 precision).
+    check(lambda m, x: m.nn.functional.gelu(x.transpose(0, 1)), [(300, 257)], low=-12.0, high=12.0)
+    check(lambda m, x: m.nn.functional.gelu(x), [(70001,)], low=-4.0, high=4.0)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float64"])
+def test_gelu_other_precisions_match_torch(dtype):
+    tol = {"float16": dict(atol=2e-3, rtol=2e-3), "float64": dict(atol=1e-12, rtol=1e-12)}[dtype]
+    check(lambda m, x: m.nn.functional.gelu(x), [(4, 33)], dtype=dtype, low=-5.0, high=5.0, **tol)
+
+
+def test_gelu_special_values_match_torch():
+    # (torch's gelu(+inf) is nan, ember's inf: listed under known differences)
+    values = np.array([np.nan, -np.inf, 0.0, -0.0, 30.0, -30.0, 1e-30], np.float32)
+    check(lambda m, x: m.nn.functional.gelu(x), inputs=[values], grad=False)

@@ -211,3 +211,14 @@ def test_old_checkpoint_without_num_batches_tracked_loads():
     state = {k: v for k, v in bn.state_dict().items() if k != "num_batches_tracked"}
     bn._load_from_state_dict(state, "", {"version": 1}, True, missing := [], [], [])
     assert missing == [] and int(bn.num_batches_tracked) == 0
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float64"])
+def test_layer_norm_other_precisions_match_torch(dtype):
+    tol = {"float16": dict(atol=5e-3, rtol=5e-3), "float64": dict(atol=1e-10, rtol=1e-10)}[dtype]
+    check(lambda m, x, w, b: F(m).layer_norm(x, (6,), w, b), [(3, 4, 6), (6,), (6,)], dtype=dtype, **tol)
+
+
+def test_layer_norm_of_non_contiguous_input_and_empty_batch():
+    check(lambda m, x, w: F(m).layer_norm(x.transpose(0, 1), (5,), w), [(4, 3, 5), (5,)])
+    check(lambda m, x, w, b: F(m).layer_norm(x, (5,), w, b), [(0, 5), (5,), (5,)])
