@@ -22,6 +22,7 @@ from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 from ._util import shape_str, xp_of
+from .indexing import add_at
 
 __all__ = ["embedding", "embedding_bag", "one_hot"]
 
@@ -64,7 +65,7 @@ class _EmbeddingDenseBackward(Function):
         if padding_idx >= 0:
             keep = flat_idx != padding_idx
             flat_idx, rows = flat_idx[keep], rows[keep]
-        xp.add.at(out, flat_idx, rows)
+        add_at(out, flat_idx, rows)
         return out
 
     @staticmethod

@@ -216,3 +216,21 @@ def test_alpha_dropout_keeps_mean_and_variance():
     assert ember.nn.AlphaDropout(0.2).eval()(x) is x
     z = ember.nn.functional.feature_alpha_dropout(ember.randn(100, 300, 4), 0.5, training=True).numpy()
     assert abs(z.mean()) < 0.05 and abs(z.std() - 1.0) < 0.05
+
+
+@pytest.mark.parametrize("vocab", [65, 300])  # summed by a one-hot product, and by a scatter
+def test_embedding_gradient_of_many_repeated_indices_matches_torch(vocab):
+    rng = np.random.default_rng(3)
+    idx = rng.integers(0, vocab, (16, 64))
+    check(lambda m, w: m.nn.functional.embedding(m.tensor(idx), w), [(vocab, 8)])
+
+
+def test_embedding_nan_gradient_stays_in_its_row_like_torch():
+    grad = np.ones((4, 3), np.float32)
+    grad[0, 0] = np.nan
+    grads = []
+    for m in (ember, torch):
+        w = m.ones(10, 3, requires_grad=True)
+        m.nn.functional.embedding(m.tensor([1, 2, 2, 5]), w).backward(m.tensor(grad))
+        grads.append(w.grad.numpy())
+    np.testing.assert_array_equal(grads[0], grads[1])
