@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from .._tensor import Tensor
 from ..autograd.function import Function
-from ..autograd.grad_mode import STATE
 from ._util import xp_of
 from .indexing import _type_letter as _type_name
 
@@ -22,6 +21,7 @@ __all__ = ["bilinear", "linear"]
 
 class Linear(Function):
     _array_forward = True
+    _array_backward = True
     _backward_name = "AddmmBackward0"
 
     @staticmethod
@@ -44,13 +44,12 @@ class Linear(Function):
         rows = 1
         for d in x.shape[:-1]:
             rows *= d
-        if not STATE.enabled:
-            # No graph wanted (create_graph=False): three BLAS-level array ops, no nodes.
-            g, xa, wa = grad._array, x._array, weight._array
-            g2 = g.reshape(rows, out_features)
-            grad_x = Tensor._from_array((g2 @ wa).reshape(xa.shape)) if need_x else None
-            grad_w = Tensor._from_array(g2.T @ xa.reshape(rows, in_features)) if need_w else None
-            grad_b = Tensor._from_array(g2.sum(axis=0)) if need_b else None
+        if not isinstance(grad, Tensor):
+            # No graph wanted (the engine passes arrays): three BLAS-level array ops.
+            g2 = grad.reshape(rows, out_features)
+            grad_x = (g2 @ weight).reshape(x.shape) if need_x else None
+            grad_w = g2.T @ x.reshape(rows, in_features) if need_w else None
+            grad_b = _column_sums(g2) if need_b else None
             return grad_x, grad_w, grad_b
         grad_x = grad.matmul(weight) if need_x else None
         grad_w = None
@@ -58,6 +57,13 @@ class Linear(Function):
             grad_w = grad.reshape(rows, out_features).t().matmul(x.reshape(rows, in_features))
         # The engine sums the bias gradient over the leading dims.
         return grad_x, grad_w, (grad if need_b else None)
+
+
+def _column_sums(rows):
+    """``rows.sum(axis=0)``; for float32/64 as one BLAS matrix-vector product (3x faster)."""
+    if rows.dtype.char in "fd" and rows.shape[0] > 1:
+        return xp_of(rows).ones(rows.shape[0], rows.dtype) @ rows
+    return rows.sum(axis=0)
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
