@@ -279,3 +279,77 @@ def test_leaf_grad_never_aliases_the_callers_gradient():
     (x * 1).backward(g)
     x.grad.add_(1)
     assert g.tolist() == [1.0, 2.0]
+
+
+# ------------------------------------------------ array mode (create_graph=False)
+def _composite(m, x, w, b, gamma):
+    h = m.nn.functional.linear(x, w, b)
+    h = m.nn.functional.layer_norm(h, (4,), gamma)
+    h = (m.nn.functional.gelu(h) - h / 3).relu() * h + (-h)
+    return h.mean() + (h * 2).sum()
+
+
+def test_array_mode_gradients_equal_graph_mode_gradients():
+    # create_graph=False runs array backwards; create_graph=True the same formulas on
+    # Tensors.  Both must give the same numbers.
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s) for s in [(3, 5), (4, 5), (4,), (4,)]]
+    results = []
+    for create_graph in (False, True):
+        leaves = [ember.tensor(a, requires_grad=True) for a in arrays]
+        grads = ember.autograd.grad(_composite(ember, *leaves), leaves, create_graph=create_graph)
+        results.append([g.detach().numpy() for g in grads])
+    for g_arrays, g_graph in zip(*results):
+        np.testing.assert_allclose(g_arrays, g_graph, rtol=1e-12, atol=1e-12)
+
+
+def test_array_mode_gradients_match_torch():
+    rng = np.random.default_rng(1)
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in [(3, 5), (4, 5), (4,), (4,)]]
+    grads = []
+    for m in (ember, torch):
+        leaves = [m.tensor(a, requires_grad=True) for a in arrays]
+        _composite(m, *leaves).backward()
+        grads.append([t.grad.numpy() for t in leaves])
+    for ours, theirs in zip(*grads):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5)
+
+
+def test_zero_dim_graph_gives_zero_dim_gradients():
+    # NumPy turns 0-d results into scalars; gradients must stay 0-d tensors.
+    a = ember.tensor(2.0, requires_grad=True)
+    b = ember.tensor(3.0, requires_grad=True)
+    ((a * b + a / b - b).relu() * a).backward()
+    ta, tb = torch.tensor(2.0, requires_grad=True), torch.tensor(3.0, requires_grad=True)
+    ((ta * tb + ta / tb - tb).relu() * ta).backward()
+    assert a.grad.shape == () and b.grad.shape == ()
+    assert a.grad.item() == pytest.approx(ta.grad.item()) and b.grad.item() == pytest.approx(tb.grad.item())
+
+
+def test_pass_through_gradient_reaching_two_leaves_is_copied():
+    # Add's backward hands the same array to both inputs; each leaf gets its own copy.
+    a = ember.ones(3, requires_grad=True)
+    b = ember.ones(3, requires_grad=True)
+    (a + b).sum().backward()
+    a.grad.add_(1)
+    assert b.grad.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_in_place_change_of_a_saved_input_raises_in_array_mode():
+    a = ember.ones(3, requires_grad=True)
+    y = a * 2
+    z = y * y  # saves y
+    y.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.sum().backward()
+
+
+def test_hooks_see_tensors_in_array_mode():
+    seen = []
+    x = ember.ones(3, requires_grad=True)
+    y = x * 2
+    y.register_hook(lambda g: seen.append(type(g)) or g * 10)
+    y.grad_fn.register_hook(lambda gi, go: seen.append(type(gi[0])))
+    y.sum().backward()
+    assert seen == [ember.Tensor, ember.Tensor]
+    assert x.grad.tolist() == [20.0, 20.0, 20.0]
