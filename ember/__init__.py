@@ -226,6 +226,10 @@ _LAZY_ATTRIBUTES = {
     "save": "serialization",
     "load": "serialization",
     "from_dlpack": "ops.dlpack",
+    "set_num_threads": "_threads",
+    "get_num_threads": "_threads",
+    "set_num_interop_threads": "_threads",
+    "get_num_interop_threads": "_threads",
 }
 
 

@@ -21,31 +21,10 @@ OPTIONAL_EXTRAS = {
 
 
 def _openblas_threads() -> int | None:
-    """OpenBLAS's thread count, asked of the library NumPy loaded (Linux; None if unknown).
+    """The BLAS library's thread count, asked of the library NumPy loaded (None if unknown)."""
+    from .. import _threads
 
-    Without threadpoolctl there is no public API for it: find the loaded OpenBLAS in
-    /proc/self/maps and call its ``*get_num_threads*`` entry point through ctypes.
-    """
-    import ctypes
-
-    try:
-        with open("/proc/self/maps") as f:
-            libraries = {line.split()[-1] for line in f if "openblas" in line.lower() and ".so" in line.split()[-1]}
-    except OSError:
-        return None
-    symbols = ("scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads",
-               "openblas_get_num_threads64_", "openblas_get_num_threads")
-    for path in sorted(libraries):
-        try:
-            library = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for symbol in symbols:
-            function = getattr(library, symbol, None)
-            if function is not None:
-                function.restype = ctypes.c_int
-                return int(function())
-    return None
+    return _threads.get_num_threads() if _threads.blas_is_controllable() else None
 
 
 def _blas_info() -> list[str]:

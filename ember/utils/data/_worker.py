@@ -26,6 +26,7 @@ import traceback
 
 import numpy as np
 
+from ... import _threads
 from ... import random as _ember_random
 from . import collate as _collate
 from ._fetch import create_fetcher
@@ -183,6 +184,8 @@ def worker_loop(
     """The body of a worker process (module level so that 'spawn' can import it)."""
     # Ctrl-C reaches the whole process group; the main process handles it and shuts us down.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # As torch's workers: one BLAS thread each, so workers do not oversubscribe the cores.
+    _threads.set_num_threads(1)
     writer = SegmentWriter(segment_prefix)
     _collate.set_batch_allocator(writer.allocate)
 
