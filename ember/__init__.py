@@ -195,6 +195,7 @@ from .ops.normalization import (  # noqa: F401
     aten_layer_norm as layer_norm,
     native_batch_norm,
     native_layer_norm,
+    rms_norm,
 )
 from .ops.pooling import (  # noqa: F401
     adaptive_avg_pool1d,
@@ -226,6 +227,8 @@ _LAZY_ATTRIBUTES = {
     "save": "serialization",
     "load": "serialization",
     "from_dlpack": "ops.dlpack",
+    "finfo": "_type_info",
+    "iinfo": "_type_info",
     "set_num_threads": "_threads",
     "get_num_threads": "_threads",
     "set_num_interop_threads": "_threads",

@@ -124,7 +124,14 @@ from ..ops.resample import (  # noqa: F401
 )
 
 # --- normalization (ops/normalization.py)
-from ..ops.normalization import batch_norm, group_norm, instance_norm, layer_norm, local_response_norm  # noqa: F401
+from ..ops.normalization import (  # noqa: F401
+    batch_norm,
+    group_norm,
+    instance_norm,
+    layer_norm,
+    local_response_norm,
+    rms_norm,
+)
 
 # --- attention (ops/attention.py)
 from ..ops.attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: F401

@@ -147,6 +147,12 @@ class Rsub(Function):
         return (-grad if alpha == 1 else grad * (-alpha)), grad
 
 
+class AddScalar(Add):
+    """``tensor + number`` as torch's composite ops write it (``add.Scalar``): ``AddBackward1``."""
+
+    _backward_name = "AddBackward1"
+
+
 class RsubScalar(Rsub):
     """``number - tensor``: torch names its node ``RsubBackward1``."""
 

@@ -36,6 +36,7 @@ __all__ = [
     "local_response_norm",
     "native_batch_norm",
     "native_layer_norm",
+    "rms_norm",
 ]
 
 _LOW_PRECISION = ("float16", "bfloat16")
@@ -375,6 +376,50 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bi
     if input._array.dtype.name not in _LOW_PRECISION:
         _check_same_dtype(input, weight, bias)
     return LayerNormRows.apply(input, weight, bias, normalized_shape=normalized_shape, eps=eps)
+
+
+def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, eps: float | None = None) -> Tensor:
+    """``input / sqrt(mean(input**2) + eps) * weight`` over the last ``len(normalized_shape)`` dims.
+
+    ``eps`` defaults to the machine epsilon of the computing dtype; float16 and bfloat16
+    inputs are computed in float32 and cast back.  Built from ember ops exactly as
+    torch composes it, so its graph (``MulBackward0``, ``RsqrtBackward0``, ...) is torch's.
+
+    Example:
+        >>> import ember
+        >>> ember.nn.functional.rms_norm(ember.tensor([[3.0, 4.0]]), (2,))
+        tensor([[0.8485, 1.1314]])
+    """
+    from ._pointwise import not_implemented
+    from .elementwise import AddScalar
+
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    normalized_shape = tuple(int(s) for s in normalized_shape)
+    k = len(normalized_shape)
+    shape = tuple(input.shape)
+    if k == 0 or len(shape) < k or shape[len(shape) - k :] != normalized_shape:
+        raise RuntimeError(
+            f"Given normalized_shape={shape_str(normalized_shape)}, expected input with shape "
+            f"[*{', '.join(str(s) for s in normalized_shape)}], but got input of size{shape_str(shape)}"
+        )
+    if weight is not None and tuple(weight.shape) != normalized_shape:
+        raise RuntimeError(
+            f"Expected weight to be of same shape as normalized_shape, but got weight of shape "
+            f"{shape_str(weight.shape)} and normalized_shape = {shape_str(normalized_shape)}"
+        )
+    dtype = input._array.dtype
+    if dtype.kind not in "fV":
+        raise not_implemented("rms_norm", dtype)
+    low = dtype.name in _LOW_PRECISION or dtype.kind == "V"
+    x = input.float() if low else input
+    if eps is None:
+        eps = float(np.finfo(x._array.dtype).eps)
+    dims = tuple(range(len(shape) - k, len(shape)))
+    y = x * AddScalar.apply(x.pow(2).mean(dims, keepdim=True), eps).rsqrt()
+    if weight is not None:
+        y = y * weight
+    return y.to(input.dtype) if low else y
 
 
 def native_layer_norm(input, normalized_shape, weight, bias, eps: float):

@@ -143,6 +143,8 @@ def test_errors_match_torch(fn, inputs, exc, match):
         (lambda m: m.nn.LayerNorm(5), (2, 3, 5)),
         (lambda m: m.nn.LayerNorm((3, 5), elementwise_affine=False), (2, 3, 5)),
         (lambda m: m.nn.LayerNorm(5, bias=False), (2, 5)),
+        (lambda m: m.nn.RMSNorm(5), (2, 3, 5)),
+        (lambda m: m.nn.RMSNorm((3, 5), eps=1e-3, elementwise_affine=False), (2, 3, 5)),
         (lambda m: m.nn.GroupNorm(2, 4), (2, 4, 3, 3)),
         (lambda m: m.nn.GroupNorm(3, 6, affine=False), (2, 6, 4)),
         (lambda m: m.nn.LocalResponseNorm(3), (2, 5, 4, 4)),
@@ -222,3 +224,46 @@ def test_layer_norm_other_precisions_match_torch(dtype):
 def test_layer_norm_of_non_contiguous_input_and_empty_batch():
     check(lambda m, x, w: F(m).layer_norm(x.transpose(0, 1), (5,), w), [(4, 3, 5), (5,)])
     check(lambda m, x, w, b: F(m).layer_norm(x, (5,), w, b), [(0, 5), (5,), (5,)])
+
+
+# ------------------------------------------------------------------ RMS norm
+@pytest.mark.parametrize(
+    "normalized,shapes,eps",
+    [((5,), [(2, 3, 5), (5,)], None), ((4, 5), [(2, 4, 5), (4, 5)], 1e-3), ((3,), [(3,), (3,)], None)],
+)
+def test_rms_norm_matches_torch(normalized, shapes, eps):
+    check(lambda m, x, w: F(m).rms_norm(x, normalized, w, eps=eps), shapes)
+    check(lambda m, x: m.rms_norm(x, normalized), shapes[:1])
+
+
+def test_rms_norm_graph_is_torchs():
+    def names(fn, depth=0):
+        out = [(depth, fn.name().replace("torch::autograd::", ""))]
+        for child, _ in fn.next_functions:
+            if child is not None:
+                out += names(child, depth + 1)
+        return out
+
+    import torch
+
+    for dtype in ("float32", "float16"):
+        x = [m.randn(2, 4, dtype=getattr(m, dtype), requires_grad=True) for m in (ember, torch)]
+        w = [m.ones(4, dtype=getattr(m, dtype), requires_grad=True) for m in (ember, torch)]
+        ours = names(F(ember).rms_norm(x[0], (4,), w[0]).grad_fn)
+        theirs = names(F(torch).rms_norm(x[1], (4,), w[1]).grad_fn)
+        assert ours == theirs
+
+
+def test_rms_norm_half_precision_and_tiny_rows_match_torch():
+    # Half inputs compute in float32 with float32's epsilon (a row of 1e-4 shows which eps).
+    values = np.full((2, 4), 1e-4, np.float32)
+    values[1] = [0.5, -1.0, 2.0, 0.25]
+    check(lambda m, x: F(m).rms_norm(x, (4,)), inputs=[values.astype(np.float16)], atol=2e-3, rtol=2e-3)
+    check(lambda m, x: F(m).rms_norm(x, (4,)), inputs=[values])
+
+
+def test_rms_norm_gradcheck_and_errors():
+    gradcheck(lambda m, x, w: F(m).rms_norm(x, (3,), w), [(2, 3), (3,)])
+    check_error(lambda m, x: F(m).rms_norm(x, (3,)), [_z(2, 4)], RuntimeError, r"expected input with shape \[\*3\], but got input of size\[2, 4\]")
+    check_error(lambda m, x, w: F(m).rms_norm(x, (4,), w), [_z(2, 4), _z(3)], RuntimeError, "Expected weight to be of same shape")
+    check_error(lambda m, x: F(m).rms_norm(x, (4,)), [np.ones((2, 4), np.int64)], NotImplementedError, "rms_norm")

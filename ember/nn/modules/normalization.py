@@ -14,12 +14,12 @@ from __future__ import annotations
 import numbers
 
 from ...ops.creation import empty
-from ...ops.normalization import group_norm, layer_norm, local_response_norm
+from ...ops.normalization import group_norm, layer_norm, local_response_norm, rms_norm
 from .. import init
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["GroupNorm", "LayerNorm", "LocalResponseNorm"]
+__all__ = ["GroupNorm", "LayerNorm", "LocalResponseNorm", "RMSNorm"]
 
 
 class LayerNorm(Module):
@@ -73,6 +73,52 @@ class LayerNorm(Module):
             f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
             f"bias={self.bias is not None}"
         )
+
+
+class RMSNorm(Module):
+    """Divide each sample by the root mean square over its last dims, then scale.
+
+    ``y = x / sqrt(mean(x**2) + eps) * weight``.
+
+    Args:
+        normalized_shape: the trailing shape normalized over (int or tuple).
+        eps: added to the mean square; None means the machine epsilon of the dtype
+            computed in.
+        elementwise_affine: learn ``weight`` (ones) of that shape.
+
+    Shape:
+        input ``(*, *normalized_shape)``; output the same.
+
+    Example:
+        >>> import ember, ember.nn as nn
+        >>> nn.RMSNorm(4)(ember.randn(2, 3, 4)).shape
+        torch.Size([2, 3, 4])
+    """
+
+    __constants__ = ["normalized_shape", "eps", "elementwise_affine"]
+
+    def __init__(self, normalized_shape, eps: float | None = None, elementwise_affine: bool = True, device=None, dtype=None) -> None:
+        super().__init__()
+        if isinstance(normalized_shape, numbers.Integral):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        if self.elementwise_affine:
+            self.weight = Parameter(empty(self.normalized_shape, device=device, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        if self.elementwise_affine:
+            init.ones_(self.weight)
+
+    def forward(self, input):
+        return rms_norm(input, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
 
 
 class GroupNorm(Module):
