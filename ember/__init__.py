@@ -85,6 +85,18 @@ from .ops.linalg_decompositions import legacy_svd as svd  # noqa: F401
 
 # --- shapes, views and indexing (ops/shape.py, ops/indexing.py)
 from .ops.broadcast import broadcast_shapes
+from .ops.construct import (
+    block_diag,
+    cartesian_prod,
+    combinations,
+    diagonal_scatter,
+    index_reduce,
+    narrow_copy,
+    select_scatter,
+    slice_scatter,
+    tril_indices,
+    triu_indices,
+)
 from .ops.indexing import (
     argwhere,
     index_put,
