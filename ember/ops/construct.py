@@ -26,6 +26,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor
 from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled
 from ._util import bind_methods, normalize_dim, shape_str, xp_of
 from .creation import _finish
 from .indexing import _type_letter, masked_select
@@ -299,6 +300,12 @@ class SelectScatterFunction(KeyScatter):
 def _check_scatter_inputs(input, src, op: str) -> None:
     _check_tensor(input, op, "input")
     _check_tensor(src, op, "src")
+    if src.requires_grad and is_grad_enabled() and input._array.dtype.kind not in "fV":
+        # the result takes input's dtype, which cannot carry the gradient src asks for
+        raise RuntimeError(
+            f"{op}(): Autograd not support dtype: {_type_letter(input._array.dtype)} "
+            f"(input {shape_str(input._array.shape)} is not floating point but src requires grad)"
+        )
 
 
 def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:

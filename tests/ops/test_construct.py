@@ -347,3 +347,16 @@ def test_index_reduce_result_does_not_alias_input():
     out = ember.index_reduce(x, 0, ember.tensor([1]), ember.tensor([5.0]), "amax")
     assert out.tolist() == [1.0, 5.0, 1.0] and x.tolist() == [1.0, 1.0, 1.0]
     assert torch.index_reduce(torch.ones(3), 0, torch.tensor([1]), torch.tensor([5.0]), "amax").tolist() == out.tolist()
+
+
+@pytest.mark.parametrize("name,args,shape", [("diagonal_scatter", (), (3, 4)), ("select_scatter", (0, 0), (2, 3)), ("slice_scatter", (), (3,))])
+def test_scatter_into_integer_input_with_grad_src_errors(name, args, shape):
+    def fn(m, s):
+        s.requires_grad_(True)
+        return getattr(m, name)(m.zeros(shape, dtype=m.int64), s, *args)
+
+    expect_error(fn, [np.ones(3, np.float32)], RuntimeError, f"{name}.*Autograd not support dtype: Long")
+    # without a graph the result is simply the integer tensor
+    with ember.no_grad():
+        out = getattr(ember, name)(ember.zeros(shape, dtype=ember.int64), ember.ones(3, requires_grad=True), *args)
+    assert out.dtype == ember.int64 and out.sum().item() == 3
