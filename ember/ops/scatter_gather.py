@@ -445,7 +445,7 @@ def _prod_grads(grad, a, src, index, dim, include_self):
         grad_a = weighted / a_safe * _const(self_ok, dt)
     else:
         grad_a = grad
-    count_at_src = _as_1d(zero_count)[key]
+    count_at_src = _as_1d(zero_count)[key].reshape(index.shape)  # 0-d index: back to 0-d
     src_ok = np.where(src_zero, count_at_src == 1, count_at_src == 0)
     grad_src = Gather.apply(weighted, index, dim=dim) / src_safe * _const(src_ok, dt)
     return grad_a, grad_src

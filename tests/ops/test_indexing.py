@@ -353,6 +353,15 @@ def test_scatter_reduce_ties_and_zeros_gradients(reduce):
     check(lambda m, x, s: x.scatter_reduce(1, m.tensor(idx), s, reduce, include_self=False), inputs=[x, s])
 
 
+@pytest.mark.parametrize("reduce", ["sum", "prod", "mean", "amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_of_zero_dim_tensors_matches_torch(reduce, include_self):
+    check(
+        lambda m, x, s: m.scatter_reduce(x, 0, m.tensor(0), s, reduce, include_self=include_self),
+        inputs=[np.array(3.0, np.float32), np.array(2.0, np.float32)],
+    )
+
+
 def test_scatter_reduce_integer_mean_and_bad_reduce():
     a = np.arange(6).reshape(2, 3)
     check(lambda m, x: x.scatter_reduce(1, m.tensor([[0, 0]]), m.tensor([[1, 2]]), "mean"), inputs=[a])
