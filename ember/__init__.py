@@ -82,6 +82,7 @@ from .ops.linalg_decompositions import legacy_cholesky as cholesky  # noqa: F401
 from .ops.linalg_decompositions import legacy_qr as qr  # noqa: F401
 from .ops.linalg_decompositions import legacy_slogdet as slogdet  # noqa: F401
 from .ops.linalg_decompositions import legacy_svd as svd  # noqa: F401
+from .ops.numeric import *  # noqa: F401,F403
 
 # --- shapes, views and indexing (ops/shape.py, ops/indexing.py)
 from .ops.broadcast import broadcast_shapes
@@ -187,7 +188,7 @@ from .ops.activation import (  # noqa: F401
     threshold,
     threshold_,
 )
-from .ops.distance import cosine_similarity, pairwise_distance, pdist  # noqa: F401
+from .ops.distance import cdist, cosine_similarity, dist, pairwise_distance, pdist  # noqa: F401
 from .ops.dropout import alpha_dropout, dropout, feature_alpha_dropout  # noqa: F401
 from .ops.embedding import embedding_from_weight as embedding  # noqa: F401
 from .ops.linear_layer import bilinear  # noqa: F401
