@@ -51,6 +51,7 @@ from ..ops.activation import (  # noqa: F401
     threshold_,
 )
 from ..ops.ctc_loss import ctc_loss  # noqa: F401
+from ..ops.loss_multilabel import multilabel_margin_loss  # noqa: F401
 from ..ops.distance import cosine_similarity, normalize, pairwise_distance, pdist  # noqa: F401
 from ..ops.dropout import (  # noqa: F401
     alpha_dropout,
@@ -122,6 +123,7 @@ from ..ops.resample import (  # noqa: F401
     upsample_bilinear,
     upsample_nearest,
 )
+from .modules.channelshuffle import channel_shuffle  # noqa: F401
 
 # --- normalization (ops/normalization.py)
 from ..ops.normalization import (  # noqa: F401

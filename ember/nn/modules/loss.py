@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ...ops import loss as L
 from ...ops.ctc_loss import ctc_loss
+from ...ops.loss_multilabel import multilabel_margin_loss
 from .distance import PairwiseDistance
 from .module import Module
 
@@ -29,6 +30,7 @@ __all__ = [
     "L1Loss",
     "MSELoss",
     "MarginRankingLoss",
+    "MultiLabelMarginLoss",
     "MultiLabelSoftMarginLoss",
     "MultiMarginLoss",
     "NLLLoss",
@@ -245,6 +247,19 @@ class TripletMarginWithDistanceLoss(_Loss):
 class SoftMarginLoss(_Loss):
     def forward(self, input, target):
         return L.soft_margin_loss(input, target, reduction=self.reduction)
+
+
+class MultiLabelMarginLoss(_Loss):
+    """Multi-label hinge loss; targets are class indices padded with ``-1`` (see ``F.multilabel_margin_loss``).
+
+    Example:
+        >>> import ember, ember.nn as nn
+        >>> nn.MultiLabelMarginLoss()(ember.tensor([[0.1, 0.2, 0.4, 0.8]]), ember.tensor([[3, 0, -1, 1]]))
+        tensor(0.8500)
+    """
+
+    def forward(self, input, target):
+        return multilabel_margin_loss(input, target, reduction=self.reduction)
 
 
 class MultiLabelSoftMarginLoss(_WeightedLoss):
