@@ -6,7 +6,7 @@ with ``-1`` (only the entries before the first ``-1`` count), the loss is
     sum over targets j, non-target classes i of  max(0, 1 - (x[y[j]] - x[i])) / C
 
 A target listed twice counts twice, as in torch.  The whole batch is one vectorized
-``(N, J, C)`` comparison (J = C target slots): no Python loop over samples.
+``(N, J, C)`` comparison (J = the longest label list): no Python loop over samples.
 
 Example:
     >>> import ember
@@ -39,10 +39,13 @@ class _MultilabelMarginLoss(Function):
         dtype = input.dtype
         # Only the target slots before a row's first -1 are labels.
         active = xp.cumsum(target == -1, axis=1) == 0
-        safe_t = xp.where(active, target, 0)
+        # Slots past the longest label list hold no labels: drop them to keep (N, J, C) small.
+        slots = int(active.sum(axis=1).max()) if n else 0
+        active = active[:, :slots]
+        safe_t = xp.where(active, target[:, :slots], 0)
         rows = xp.arange(n)[:, None]
         is_target = xp.zeros((n, c), dtype=bool)
-        is_target[xp.broadcast_to(rows, (n, c))[active], safe_t[active]] = True
+        is_target[xp.broadcast_to(rows, (n, slots))[active], safe_t[active]] = True
         scores_of_targets = xp.take_along_axis(input, safe_t, axis=1)  # (N, J)
         margins = 1 - scores_of_targets[:, :, None] + input[:, None, :]  # (N, J, C)
         counted = active[:, :, None] & ~is_target[:, None, :]

@@ -124,6 +124,13 @@ def test_parameters_state_dict_attributes_and_repr_match_torch():
         assert isinstance(em.tail, ember.nn.ModuleList) and isinstance(em.tail[0], ember.nn.Sequential)
 
 
+def test_dtype_argument_reaches_every_linear():
+    em = ember.nn.AdaptiveLogSoftmaxWithLoss(16, 10, [3, 6], dtype=ember.float64)
+    tm = torch.nn.AdaptiveLogSoftmaxWithLoss(16, 10, [3, 6], dtype=torch.float64)
+    assert [str(p.dtype) for p in em.parameters()] == [str(p.dtype) for p in tm.parameters()]
+    assert all(p.dtype == ember.float64 for p in em.parameters())
+
+
 def test_reset_parameters_and_training_step():
     em = ember.nn.AdaptiveLogSoftmaxWithLoss(16, 10, [3, 6])
     before = {k: v.clone() for k, v in em.state_dict().items()}

@@ -32,7 +32,7 @@ def padded_targets(n, c):
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
-@pytest.mark.parametrize("shape", [(6, 5), (1, 4), (5,)])
+@pytest.mark.parametrize("shape", [(6, 5), (1, 4), (5,), (8, 40)])
 def test_multilabel_margin_matches_torch(shape, reduction):
     x = scores(*shape)
     t = padded_targets(1, shape[0])[0] if len(shape) == 1 else padded_targets(*shape)
