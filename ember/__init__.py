@@ -65,6 +65,7 @@ from .ops.power import *  # noqa: F401,F403
 from .ops.unary import *  # noqa: F401,F403
 from .ops.trigonometric import *  # noqa: F401,F403
 from .ops.special_math import *  # noqa: F401,F403
+from .ops.special_functions import *  # noqa: F401,F403
 from .ops.rounding import *  # noqa: F401,F403
 from .ops.selection import *  # noqa: F401,F403
 from .ops.logical import *  # noqa: F401,F403
@@ -225,6 +226,7 @@ __version__ = "0.1.0"
 
 _LAZY_SUBMODULES = {
     "nn",
+    "special",
     "optim",
     "utils",
     "linalg",
