@@ -224,6 +224,15 @@ from .ops.resample import constant_pad_nd, pixel_shuffle, pixel_unshuffle  # noq
 
 __version__ = "0.1.0"
 
+# --- constants torch exposes at top level (plain Python floats, as torch's are)
+import math as _math  # noqa: E402
+
+inf = _math.inf
+nan = _math.nan
+pi = _math.pi
+e = _math.e
+newaxis = None
+
 _LAZY_SUBMODULES = {
     "nn",
     "special",
@@ -233,6 +242,8 @@ _LAZY_SUBMODULES = {
     "multiprocessing",
     "distributed",
     "vision",
+    "backends",
+    "testing",
     "cuda",
     "viz",
     "serialization",
@@ -244,6 +255,19 @@ _LAZY_ATTRIBUTES = {
     "from_dlpack": "ops.dlpack",
     "finfo": "_type_info",
     "iinfo": "_type_info",
+    # runtime flags, compile and top-level tensor utilities (_runtime_flags.py, _compile.py, ...)
+    "use_deterministic_algorithms": "_runtime_flags",
+    "are_deterministic_algorithms_enabled": "_runtime_flags",
+    "is_deterministic_algorithms_warn_only_enabled": "_runtime_flags",
+    "set_deterministic_debug_mode": "_runtime_flags",
+    "get_deterministic_debug_mode": "_runtime_flags",
+    "set_float32_matmul_precision": "_runtime_flags",
+    "get_float32_matmul_precision": "_runtime_flags",
+    "compile": "_compile",
+    "clone": "_tensor_functions",
+    "detach": "_tensor_functions",
+    "result_type": "_tensor_functions",
+    "can_cast": "_tensor_functions",
     "set_num_threads": "_threads",
     "get_num_threads": "_threads",
     "set_num_interop_threads": "_threads",
