@@ -248,6 +248,7 @@ _LAZY_SUBMODULES = {
     "viz",
     "serialization",
     "text",
+    "func",
 }
 _LAZY_ATTRIBUTES = {
     "save": "serialization",

@@ -36,6 +36,17 @@ __all__ = [
 ]
 
 
+def __getattr__(name):
+    # ``ember.autograd.functional`` is imported on first use (it needs the ops).
+    if name == "functional":
+        import importlib
+
+        module = importlib.import_module(".functional", __name__)
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def _as_tuple(x):
     from .._tensor import Tensor
 
