@@ -222,6 +222,9 @@ from .ops.pooling import (  # noqa: F401
 )
 from .ops.resample import constant_pad_nd, pixel_shuffle, pixel_unshuffle  # noqa: F401
 
+# --- small Tensor extras and real-valued complex helpers (ops/tensor_extras.py)
+from .ops.tensor_extras import *  # noqa: F401,F403
+
 __version__ = "0.1.0"
 
 # --- constants torch exposes at top level (plain Python floats, as torch's are)

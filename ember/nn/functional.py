@@ -51,6 +51,7 @@ from ..ops.activation import (  # noqa: F401
     threshold_,
 )
 from ..ops.ctc_loss import ctc_loss  # noqa: F401
+from ..ops.gumbel import gumbel_softmax  # noqa: F401
 from ..ops.loss_multilabel import multilabel_margin_loss  # noqa: F401
 from ..ops.distance import cosine_similarity, normalize, pairwise_distance, pdist  # noqa: F401
 from ..ops.dropout import (  # noqa: F401
