@@ -101,6 +101,9 @@ def test_fill_diagonal_on_views_and_transposes():
     check(lambda m, x: x.t().fill_diagonal_(3.0, wrap=True) * 1, inputs=[np.zeros((4, 5), F32)], grad=False)
     check(lambda m, x: (x[1:11].fill_diagonal_(1.0, wrap=True), x), inputs=[np.zeros((12, 3), F32)], grad=False)
     check(lambda m, x: (x[:, :3].fill_diagonal_(1.0, wrap=False), x), inputs=[np.zeros((10, 6), F32)], grad=False)
+    # torch continues the wrapped diagonal through memory, even past the view's columns
+    check(lambda m, x: (x[:, :3].fill_diagonal_(1.0, wrap=True), x), inputs=[np.zeros((10, 6), F32)], grad=False)
+    check_error(lambda m, x: x.t().fill_diagonal_(1.0, wrap=True), [np.zeros((3, 10), F32)], RuntimeError, "out of bounds for storage")
 
 
 @pytest.mark.parametrize(
@@ -141,6 +144,11 @@ def test_fill_diagonal_gradcheck():
 )
 def test_fill_diagonal_shape_errors(shape, match):
     check_error(lambda m, x: x.fill_diagonal_(1.0), [np.zeros(shape, F32)], RuntimeError, match)
+
+
+def test_fill_diagonal_argument_types():
+    check_error(lambda m, x: x.fill_diagonal_(1, wrap=1), [np.zeros((2, 2), F32)], TypeError, "argument 'wrap' must be bool, not int")
+    check_error(lambda m, x: x.fill_diagonal_("a"), [np.zeros((2, 2), F32)], TypeError, "must be Number, not str")
 
 
 def test_fill_diagonal_errors_on_leaf_and_overflow():
@@ -266,6 +274,7 @@ def test_new_of_tensor_aliases_it():
         (lambda m, x: x.new(True), TypeError, r"data must be a sequence \(got bool\)"),
         (lambda m, x: x.new("a"), TypeError, "invalid data type 'str'"),
         (lambda m, x: x.new(2.0, 3), TypeError, "invalid combination of arguments"),
+        (lambda m, x: x.new(m.Size([2]), 3), TypeError, r"got \(torch.Size, int\)"),
         (lambda m, x: x.new(2, dtype=m.float32), TypeError, "invalid combination of arguments"),
         (lambda m, x: x.new(-1), RuntimeError, r"negative dimension -1: \[-1\]"),
     ],
@@ -303,6 +312,11 @@ def test_resize_reads_storage_order_of_strided_tensors():
         return _resize_outcome(y, 2, 2) + (y * 1,)
 
     check(column_slice, inputs=[np.arange(6, dtype=F32).reshape(2, 3)], grad=False)
+
+
+def test_resize_reads_fortran_ordered_numpy_memory_in_address_order():
+    data = np.asfortranarray(np.arange(12, dtype=F32).reshape(4, 3))
+    check(lambda m, x: _resize_outcome(x, 2, 2) + (x * 1,), inputs=[data], grad=False)
 
 
 def test_resize_of_a_view_stays_in_base_memory():

@@ -152,6 +152,12 @@ def fill_diagonal_(self: Tensor, fill_value, wrap: bool = False) -> Tensor:
         >>> ember.zeros(2, 3).fill_diagonal_(5).tolist()
         [[5.0, 0.0, 0.0], [0.0, 5.0, 0.0]]
     """
+    if not isinstance(wrap, (bool, np.bool_)):
+        raise TypeError(f"fill_diagonal_(): argument 'wrap' must be bool, not {type(wrap).__name__}")
+    if not isinstance(fill_value, (int, float, bool, np.number, np.bool_, Tensor)):
+        raise TypeError(
+            f"fill_diagonal_(): argument 'fill_value' (position 1) must be Number, not {type(fill_value).__name__}"
+        )
     shape = self._array.shape
     if len(shape) < 2:
         raise RuntimeError("dimensions must larger than 1")
@@ -409,7 +415,7 @@ def new(self: Tensor, *args, **kwargs) -> Tensor:
     try:
         sizes = _size_args(args, "new")
     except TypeError:
-        given = ", ".join(type(a).__name__ for a in args)
+        given = ", ".join("torch.Size" if isinstance(a, Size) else type(a).__name__ for a in args)
         raise TypeError(
             f"new() received an invalid combination of arguments - got ({given}), but expected one of:\n"
             + _NEW_SIGNATURES
@@ -472,13 +478,16 @@ def _reshape_storage(self: Tensor, shape: tuple, strides: tuple) -> None:
         self._array = strided_view(flat, shape, strides)
         return
     root = self._root_array()
-    if root.flags.c_contiguous:
+    # the owner's memory in address order (a Fortran-ordered owner is its transpose)
+    block = root if root.flags.c_contiguous else (root.T if root.flags.f_contiguous else None)
+    if block is not None:
         start = _address(arr) - _address(root)
         if start + span * item <= root.nbytes:
-            self._array = strided_view(arr, shape, strides)
+            flat = block.reshape(-1).view(np.uint8)[start : start + span * item].view(arr.dtype)
+            self._array = strided_view(flat, shape, strides)
             return
         storage = np.zeros(start + span * item, np.uint8)
-        storage[: root.nbytes] = root.reshape(-1).view(np.uint8)
+        storage[: root.nbytes] = block.reshape(-1).view(np.uint8)
         first = storage[start : start + span * item].view(arr.dtype)
     else:  # memory we can't address as one block: keep the tensor's own elements
         first = np.zeros(span, arr.dtype)
