@@ -57,7 +57,7 @@ def _node_label(node, names: dict) -> str:
     if isinstance(node, AccumulateGrad):
         return _leaf_label(node, names)
     saved = _saved_bytes(node)
-    return node.name() + (f"  (saved {_human_bytes(saved)})" if saved else "")
+    return type(node).__name__ + (f"  (saved {_human_bytes(saved)})" if saved else "")
 
 
 def _param_names(params) -> dict:

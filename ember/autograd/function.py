@@ -108,8 +108,10 @@ class Node:
             meta = self.__dict__["_metadata"] = {}
         return meta
 
+    _qualified_name = None  # torch's name() where it is not the class name
+
     def name(self) -> str:
-        return type(self).__name__
+        return self._qualified_name or type(self).__name__
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} object at {hex(id(self))}>"
@@ -194,6 +196,7 @@ class AccumulateGrad(Node):
     """
 
     __slots__ = ("_variable_ref",)
+    _qualified_name = "torch::autograd::AccumulateGrad"
 
     def __init__(self, variable):
         _init_node(self)
@@ -316,7 +319,10 @@ class _FunctionMeta(type):
     def __init__(cls, name, bases, namespace):
         super().__init__(name, bases, namespace)
         node_name = namespace.get("_backward_name") or f"{name}Backward"
-        cls._node_cls = type(node_name, (Node,), {"__slots__": (), "_fn": cls})
+        node_attributes = {"__slots__": (), "_fn": cls}
+        if namespace.get("_node_qualified_name"):
+            node_attributes["_qualified_name"] = namespace["_node_qualified_name"]
+        cls._node_cls = type(node_name, (Node,), node_attributes)
 
 
 class Function(metaclass=_FunctionMeta):

@@ -826,8 +826,20 @@ def _write_in_place(self: Tensor, value) -> None:
             ) from None
         raise
     except OverflowError:
-        raise RuntimeError(f"value cannot be converted to type {self.dtype} without overflow") from None
+        kind, bits = self._array.dtype.kind, self._array.dtype.itemsize * 8
+        if kind == "u" and isinstance(value, int) and -(2**bits) < value < 0:
+            # torch wraps negative fills of unsigned types (uint8: -1 -> 255, -255 -> 1)
+            self._array[...] = value + 2**bits
+        else:
+            raise RuntimeError(
+                f"value cannot be converted to type {_C_TYPE_NAMES.get(self._array.dtype.name, self._array.dtype.name)} "
+                "without overflow"
+            ) from None
     self._bump_version()
+
+
+# torch's overflow messages name the C++ scalar type
+_C_TYPE_NAMES = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t"}
 
 
 Tensor.new_zeros = _new_fill("new_zeros", np.zeros)

@@ -108,6 +108,7 @@ class CopySlices(Function):
 
     _array_forward = True
     _backward_name = "CopySlices"
+    _node_qualified_name = "torch::autograd::CopySlices"
 
     @staticmethod
     def forward(ctx, base, value, view_func=None):

@@ -482,7 +482,11 @@ def exponential_(self: Tensor, lambd: float = 1.0, *, generator=None) -> Tensor:
         >>> bool((ember.empty(10).exponential_(2.0) >= 0).all())
         True
     """
-    _float_of(self, "exponential_cpu")
+    if not self.dtype.is_floating_point:
+        raise RuntimeError(
+            "Exponential distribution is a continuous probability distribution. dtype must be a floating "
+            f"point but you specified {_type_name(self.dtype)}"
+        )
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
     sample = resolve(generator).standard_exponential(self._array.shape) / lambd

@@ -226,7 +226,7 @@ def test_grad_fn_names_and_next_functions():
     (mul_node, _), (none, _) = y.grad_fn.next_functions
     assert mul_node.name() == "MulBackward0" and none is None
     (acc, _), _ = mul_node.next_functions
-    assert acc.name() == "AccumulateGrad" and acc.variable is x
+    assert acc.name() == "torch::autograd::AccumulateGrad" and acc.variable is x
     assert repr(y) == "tensor([3.], grad_fn=<AddBackward0>)"
 
 

@@ -452,3 +452,14 @@ def test_fill_writes_through_views_and_bumps_version():
     v.fill_(5.0)
     assert x.tolist() == [[0.0, 5.0, 0.0], [0.0, 5.0, 0.0]]
     assert x._version == before + 1
+
+
+@pytest.mark.parametrize("dtype,value", [("uint8", -1), ("uint8", -255), ("uint8", -256), ("uint8", 256), ("int8", 200), ("int32", 2**40)])
+def test_fill_out_of_range_integers_wrap_or_raise_like_torch(dtype, value):
+    results = []
+    for m in (ember, torch):
+        try:
+            results.append(m.zeros(2, dtype=getattr(m, dtype)).fill_(value).tolist())
+        except RuntimeError as err:
+            results.append(str(err))
+    assert results[0] == results[1]

@@ -305,3 +305,8 @@ def test_generator_errors_match_torch_types():
 )
 def test_random_errors(fn, exc, match):
     check_error(fn, [], exc, match)
+
+
+def test_exponential_of_an_integer_tensor_raises_like_torch():
+    exc = check_error(lambda m, x: x.exponential_(), [np.zeros(2, np.int64)], RuntimeError)
+    assert "dtype must be a floating point but you specified Long" in str(exc)
