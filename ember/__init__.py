@@ -221,6 +221,7 @@ from .ops.pooling import (  # noqa: F401
     max_pool3d,
 )
 from .ops.resample import constant_pad_nd, pixel_shuffle, pixel_unshuffle  # noqa: F401
+from .ops.grid_sample import affine_grid_generator, grid_sampler  # noqa: F401
 
 # --- small Tensor extras and real-valued complex helpers (ops/tensor_extras.py)
 from .ops.tensor_extras import *  # noqa: F401,F403

@@ -125,6 +125,7 @@ from ..ops.resample import (  # noqa: F401
     upsample_nearest,
 )
 from .modules.channelshuffle import channel_shuffle  # noqa: F401
+from ..ops.grid_sample import affine_grid, grid_sample  # noqa: F401
 
 # --- normalization (ops/normalization.py)
 from ..ops.normalization import (  # noqa: F401
