@@ -37,6 +37,13 @@ from .ops.linalg_functions import (
     pinv,
     solve_triangular,
 )
+from .ops.linalg_extra import diagonal, householder_product, tensorinv, tensorsolve, vander
+from .ops.linalg_lu import (
+    lu,
+    lu_factor,
+    lu_factor_ex,
+    lu_solve,
+)
 from .ops.reduction import vector_norm
 
 
@@ -58,10 +65,16 @@ __all__ = [
     "cond",
     "cross",
     "det",
+    "diagonal",
+    "householder_product",
     "eigh",
     "eigvalsh",
     "inv",
     "inv_ex",
+    "lu",
+    "lu_factor",
+    "lu_factor_ex",
+    "lu_solve",
     "lstsq",
     "matmul",
     "matrix_exp",
@@ -78,6 +91,9 @@ __all__ = [
     "solve_triangular",
     "svd",
     "svdvals",
+    "tensorinv",
+    "tensorsolve",
+    "vander",
     "vecdot",
     "vector_norm",
 ]
