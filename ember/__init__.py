@@ -83,6 +83,8 @@ from .ops.linalg_decompositions import legacy_cholesky as cholesky  # noqa: F401
 from .ops.linalg_decompositions import legacy_qr as qr  # noqa: F401
 from .ops.linalg_decompositions import legacy_slogdet as slogdet  # noqa: F401
 from .ops.linalg_decompositions import legacy_svd as svd  # noqa: F401
+from .ops.linalg_lu import legacy_lu as lu, legacy_lu_solve as lu_solve, lu_unpack, triangular_solve  # noqa: F401
+from .ops.linalg_extra import orgqr  # noqa: F401
 from .ops.numeric import *  # noqa: F401,F403
 
 # --- shapes, views and indexing (ops/shape.py, ops/indexing.py)
