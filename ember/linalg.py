@@ -39,6 +39,9 @@ from .ops.linalg_functions import (
 )
 from .ops.linalg_extra import diagonal, householder_product, tensorinv, tensorsolve, vander
 from .ops.linalg_lu import (
+    ldl_factor,
+    ldl_factor_ex,
+    ldl_solve,
     lu,
     lu_factor,
     lu_factor_ex,
@@ -71,6 +74,9 @@ __all__ = [
     "eigvalsh",
     "inv",
     "inv_ex",
+    "ldl_factor",
+    "ldl_factor_ex",
+    "ldl_solve",
     "lu",
     "lu_factor",
     "lu_factor_ex",

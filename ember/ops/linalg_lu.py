@@ -437,3 +437,277 @@ bind_methods(
         self, A, upper, transpose, unitriangular
     ),
 )
+
+
+# ------------------------------------------------------------------------- LDL
+# Bunch-Kaufman diagonal pivoting (LAPACK's sytf2, lower triangle), run for a whole batch
+# at once: every matrix has its own column pointer, since 2x2 pivot blocks move them at
+# different speeds; each pass of the loop does one pivot step for every unfinished matrix.
+_BUNCH_KAUFMAN_ALPHA = (1.0 + 17.0**0.5) / 8.0
+
+
+def _symmetric_swap(w: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Swap rows and columns ``first[b]`` and ``second[b]`` of each matrix ``w[b]``."""
+    count, n = w.shape[0], w.shape[-1]
+    items = np.arange(count)
+    perm = np.tile(np.arange(n), (count, 1))
+    perm[items, first] = second
+    perm[items, second] = first
+    w = np.take_along_axis(w, perm[:, :, None], 1)
+    return np.take_along_axis(w, perm[:, None, :], 2)
+
+
+def _symmetric_part_of_lower(m: np.ndarray) -> np.ndarray:
+    lower = np.tril(m)
+    return lower + np.swapaxes(np.tril(lower, -1), -1, -2)
+
+
+def _ldl_arrays(a: np.ndarray):
+    """``(LD, pivots, info)`` of LAPACK's sytrf (lower) for a stack of symmetric matrices."""
+    batch, n = a.shape[:-2], a.shape[-1]
+    count = int(np.prod(batch, dtype=np.int64))
+    w = _symmetric_part_of_lower(a.reshape(count, n, n))  # only the lower triangle is read
+    ld = np.zeros_like(w)
+    pivots = np.zeros((count, n), np.int32)
+    info = np.zeros(count, np.int32)
+    k = np.zeros(count, np.int64)
+    items, idx = np.arange(count), np.arange(n)
+    alpha = _BUNCH_KAUFMAN_ALPHA
+    with np.errstate(divide="ignore", invalid="ignore"):
+        while count and n and (k < n).any():
+            active = k < n
+            kc = np.minimum(k, n - 1)
+            absakk = np.abs(w[items, kc, kc])
+            column = np.where(idx[None, :] > kc[:, None], np.abs(w[items, :, kc]), -1.0)
+            imax = np.argmax(column, axis=1)
+            colmax = np.maximum(column[items, imax], 0.0)
+            row = np.where((idx[None, :] >= kc[:, None]) & (idx[None, :] != imax[:, None]), np.abs(w[items, imax, :]), -1.0)
+            rowmax = row.max(axis=1)
+            zero = (np.maximum(absakk, colmax) == 0) | np.isnan(absakk)
+            no_swap = zero | (absakk >= alpha * colmax) | (absakk >= alpha * colmax * (colmax / rowmax))
+            one_with_swap = ~no_swap & (np.abs(w[items, imax, imax]) >= alpha * rowmax)
+            two = active & ~no_swap & ~one_with_swap
+            kp = np.where(no_swap, kc, imax)
+            kk = kc + two
+            info[active & zero & (info == 0)] = (kc + 1)[active & zero & (info == 0)]
+            w = np.where(active[:, None, None], _symmetric_swap(w, kk, kp), w)
+            # 1x1 pivot: L column x / d, trailing update x x^T / d.
+            d = w[items, kc, kc]
+            below = idx[None, :] > kc[:, None]
+            x = np.where(below, w[items, :, kc], 0.0)
+            d_inverse = np.where(zero, 0.0, 1.0 / d)
+            column_one = x * d_inverse[:, None]
+            update_one = d_inverse[:, None, None] * x[:, :, None] * x[:, None, :]
+            # 2x2 pivot [[a, b], [b, c]], in LAPACK's scaled form.
+            k1 = np.minimum(kc + 1, n - 1)
+            b = w[items, k1, kc]
+            d11, d22 = w[items, k1, k1] / b, d / b
+            d21 = (1.0 / (d11 * d22 - 1.0)) / b
+            below2 = idx[None, :] > k1[:, None]
+            xk = np.where(below2, w[items, :, kc], 0.0)
+            xk1 = np.where(below2, w[items, :, k1], 0.0)
+            wk = d21[:, None] * (d11[:, None] * xk - xk1)
+            wkp1 = d21[:, None] * (d22[:, None] * xk1 - xk)
+            update_two = xk[:, :, None] * wk[:, None, :] + xk1[:, :, None] * wkp1[:, None, :]
+            one = active & ~two
+            update = np.where(two[:, None, None], np.nan_to_num(update_two), update_one)
+            w = np.where(active[:, None, None], w - _symmetric_part_of_lower(update), w)
+            first_column = np.where(two[:, None], wk, column_one)
+            first_column[items, kc] = d
+            first_column[two, k1[two]] = b[two]
+            ld[items[active], :, kc[active]] = first_column[active]
+            second = np.where(below2, wkp1, 0.0)
+            second[items, k1] = w[items, k1, k1]  # c, untouched by this step's update
+            ld[items[two], :, k1[two]] = second[two]
+            pivots[items[one], kc[one]] = (kp + 1)[one]
+            pivots[items[two], kc[two]] = -(kp + 1)[two]
+            pivots[items[two], k1[two]] = -(kp + 1)[two]
+            k = np.where(active, k + 1 + two, k)
+    return ld.reshape(a.shape), pivots.reshape(batch + (n,)), info.reshape(batch)
+
+
+class _LdlFactor(Function):
+    _array_forward = True
+    _backward_name = "LinalgLdlFactorExBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        return _ldl_arrays(a)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise RuntimeError("derivative for aten::linalg_ldl_factor_ex is not implemented")
+
+
+def _check_ldl_input(a: np.ndarray, op: str, hermitian: bool) -> None:
+    if a.ndim < 2:
+        raise RuntimeError(f"{op}: The input tensor A must have at least 2 dimensions.")
+    if a.shape[-1] != a.shape[-2]:
+        raise RuntimeError(f"{op}: A must be batches of square matrices, but they are {a.shape[-2]} by {a.shape[-1]} matrices")
+    if a.dtype.kind not in "fV":
+        raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got {type_name(a.dtype)}")
+    if a.dtype.itemsize < 4:
+        raise NotImplementedError(f"\"ldl_factor_kernel_cpu\" not implemented for '{type_name(a.dtype)}'")
+
+
+def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = False, out=None):
+    """``(LD, pivots, info)``: the Bunch-Kaufman ``A = P L D L^T P^T`` of a symmetric matrix
+    (lower triangle read), in LAPACK's sytrf format: negative pivots mark 2x2 blocks of D.
+
+    Example:
+        >>> import ember
+        >>> ember.linalg.ldl_factor_ex(ember.tensor([[4.0, 2.0], [2.0, 3.0]])).LD
+        tensor([[4.0000, 0.0000],
+                [0.5000, 2.0000]])
+    """
+    _check_ldl_input(A._array, "torch.linalg.ldl_factor_ex", hermitian)
+    ld, pivots, info = _LdlFactor.apply(A)
+    if check_errors and info._array.any():
+        flat = info._array.reshape(-1)
+        index = int(np.flatnonzero(flat)[0])
+        raise LinAlgError(
+            f"torch.linalg.ldl_factor_ex: {_batch_prefix(A._array.shape, index)}The factorization could not be "
+            f"completed because the block diagonal matrix D is singular (D[{flat[index]},{flat[index]}] is zero)."
+        )
+    return _with_out(LdlFactorExResult(ld, pivots, info), out)
+
+
+def ldl_factor(A: Tensor, *, hermitian: bool = False, out=None):
+    """``(LD, pivots)`` of :func:`ldl_factor_ex`; raises if ``D`` is singular.
+
+    Example:
+        >>> import ember
+        >>> ember.linalg.ldl_factor(ember.tensor([[0.0, 1.0], [1.0, 0.0]])).pivots
+        tensor([-2, -2], dtype=torch.int32)
+    """
+    _check_ldl_input(A._array, "torch.linalg.ldl_factor_ex", hermitian)
+    ld, pivots, info = _LdlFactor.apply(A)
+    if info._array.any():
+        flat = info._array.reshape(-1)
+        index = int(np.flatnonzero(flat)[0])
+        raise LinAlgError(
+            f"torch.linalg.ldl_factor: {_batch_prefix(A._array.shape, index)}The factorization could not be "
+            f"completed because the block diagonal matrix D is singular (D[{flat[index]},{flat[index]}] is zero)."
+        )
+    return _with_out(LdlFactorResult(ld, pivots), out)
+
+
+def _swap_rows(b: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    count, n = b.shape[0], b.shape[1]
+    items = np.arange(count)
+    perm = np.tile(np.arange(n), (count, 1))
+    perm[items, first] = second
+    perm[items, second] = first
+    return np.take_along_axis(b, perm[:, :, None], 1)
+
+
+def _ldl_solve_arrays(ld: np.ndarray, pivots: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """LAPACK's sytrs (lower): ``X`` with ``A X = B`` from sytrf's ``(LD, pivots)``."""
+    n, r = ld.shape[-1], b.shape[-1]
+    batch = np.broadcast_shapes(ld.shape[:-2], pivots.shape[:-1], b.shape[:-2])
+    count = int(np.prod(batch, dtype=np.int64))
+    ld = np.broadcast_to(ld, batch + (n, n)).reshape(count, n, n)
+    piv = np.broadcast_to(pivots, batch + (n,)).reshape(count, n).astype(np.int64)
+    x = np.broadcast_to(b, batch + (n, r)).reshape(count, n, r).copy()
+    items, idx = np.arange(count), np.arange(n)
+    if not (count and n):
+        return x.reshape(batch + (n, r))
+    # Solve L D Y = B, block by block from the top.
+    k = np.zeros(count, np.int64)
+    while (k < n).any():
+        active = k < n
+        kc = np.minimum(k, n - 1)
+        k1 = np.minimum(kc + 1, n - 1)
+        p = piv[items, kc]
+        two = active & (p < 0)
+        one = active & ~two
+        target = np.where(p > 0, p - 1, -p - 1)
+        x = np.where(active[:, None, None], _swap_rows(x, np.where(two, k1, kc), target), x)
+        col_k, col_k1 = ld[items, :, kc], ld[items, :, k1]
+        xk, xk1 = x[items, kc, :], x[items, k1, :]
+        below1, below2 = idx[None, :] > kc[:, None], idx[None, :] > k1[:, None]
+        update_one = np.where(below1, col_k, 0)[:, :, None] * xk[:, None, :]
+        update_two = (np.where(below2, col_k, 0)[:, :, None] * xk[:, None, :]) + (
+            np.where(below2, col_k1, 0)[:, :, None] * xk1[:, None, :]
+        )
+        x = x - np.where(two[:, None, None], update_two, np.where(one[:, None, None], update_one, 0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x[items[one], kc[one]] = x[items[one], kc[one]] / ld[items[one], kc[one], kc[one]][:, None]
+            t = items[two]
+            akm1k = ld[t, k1[two], kc[two]][:, None]
+            akm1 = ld[t, kc[two], kc[two]][:, None] / akm1k
+            ak = ld[t, k1[two], k1[two]][:, None] / akm1k
+            denom = akm1 * ak - 1
+            bkm1, bk = x[t, kc[two]] / akm1k, x[t, k1[two]] / akm1k
+            x[t, kc[two]] = (ak * bkm1 - bk) / denom
+            x[t, k1[two]] = (akm1 * bk - bkm1) / denom
+        k = np.where(active, k + 1 + two, k)
+    # Solve L^T X = Y, block by block from the bottom.
+    k = np.full(count, n - 1, np.int64)
+    while (k >= 0).any():
+        active = k >= 0
+        kc = np.maximum(k, 0)
+        km1 = np.maximum(kc - 1, 0)
+        p = piv[items, kc]
+        two = active & (p < 0)
+        below = idx[None, :] > kc[:, None]
+        dot_k = np.einsum("bn,bnr->br", np.where(below, ld[items, :, kc], 0), x)
+        dot_km1 = np.einsum("bn,bnr->br", np.where(below, ld[items, :, km1], 0), x)
+        x[items[active], kc[active]] -= dot_k[active]
+        x[items[two], km1[two]] -= dot_km1[two]
+        target = np.where(p > 0, p - 1, -p - 1)
+        x = np.where(active[:, None, None], _swap_rows(x, kc, target), x)
+        k = np.where(active, k - 1 - two, k)
+    return x.reshape(batch + (n, r))
+
+
+class _LdlSolve(Function):
+    _array_forward = True
+    _backward_name = "LinalgLdlSolveBackward0"
+
+    @staticmethod
+    def forward(ctx, ld, pivots, b):
+        return _ldl_solve_arrays(ld, pivots, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError("derivative for aten::linalg_ldl_solve is not implemented")
+
+
+def ldl_solve(LD: Tensor, pivots: Tensor, B: Tensor, *, hermitian: bool = False, out=None) -> Tensor:
+    """Solve ``A X = B`` given :func:`ldl_factor`'s ``(LD, pivots)`` of ``A``.
+
+    Example:
+        >>> import ember
+        >>> LD, piv = ember.linalg.ldl_factor(ember.tensor([[4.0, 2.0], [2.0, 3.0]]))
+        >>> ember.linalg.ldl_solve(LD, piv, ember.tensor([[6.0], [5.0]]))
+        tensor([[1.],
+                [1.]])
+    """
+    ld, piv, b = LD._array, pivots._array, B._array
+    op = "torch.linalg.ldl_solve"
+    if ld.ndim < 2:
+        raise RuntimeError(f"{op}: The input tensor LD must have at least 2 dimensions.")
+    if ld.shape[-1] != ld.shape[-2]:
+        raise RuntimeError(f"{op}: A must be batches of square matrices, but they are {ld.shape[-2]} by {ld.shape[-1]} matrices")
+    if b.ndim < 2:
+        raise IndexError(f"Dimension out of range (expected to be in range of [-{max(b.ndim, 1)}, {max(b.ndim, 1) - 1}], but got -2)")
+    n = ld.shape[-1]
+    if b.shape[-2] != n:
+        raise RuntimeError(
+            f"Incompatible matrix sizes for {op}: each A matrix is {n} by {n} but each b matrix is "
+            f"{b.shape[-2]} by {b.shape[-1]}"
+        )
+    if piv.shape != ld.shape[:-1]:
+        raise RuntimeError(
+            f"{op}: Expected LD.shape[:-1] and pivots.shape to be the same, but got pivots with shape "
+            f"{list(piv.shape)} instead"
+        )
+    if piv.dtype.kind not in "iu":
+        raise RuntimeError(f"{op}: Expected pivots to be integers. Got {type_name(piv.dtype)}")
+    if b.dtype != ld.dtype:
+        raise RuntimeError(
+            f"Expected b and A to have the same dtype, but found b of type {type_name(b.dtype)} and A of type "
+            f"{type_name(ld.dtype)} instead."
+        )
+    return _with_out(_LdlSolve.apply(LD, pivots, B), out)

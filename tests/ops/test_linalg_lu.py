@@ -171,3 +171,58 @@ def test_triangular_solve_method_grad_and_errors():
     check_error(tri, [f32(4, 2), f32(3, 3)], RuntimeError, "Incompatible matrix sizes for triangular_solve")
     check_error(tri, [f32(3, 2), f32(3, 4)], RuntimeError, "square matrices")
     check_error(tri, [f32(3, 2), np.zeros((3, 3))], RuntimeError, "same dtype")
+
+
+# ------------------------------------------------------------------------ LDL
+def _symmetric(batch, n, seed, small_diagonal=True):
+    a = np.random.default_rng(seed).standard_normal(batch + (n, n))
+    if small_diagonal:  # forces Bunch-Kaufman's 2x2 pivots and row swaps
+        a[..., np.arange(n), np.arange(n)] *= 0.01
+    return a + np.swapaxes(a, -1, -2)
+
+
+@pytest.mark.parametrize("batch,n", [((), 1), ((), 4), ((3,), 6), ((2, 2), 9), ((2,), 70)])
+def test_ldl_factor_matches_torch(batch, n):
+    a = _symmetric(batch, n, seed=n)
+    e, t = check(lambda m, x: m.linalg.ldl_factor_ex(x), inputs=[a], grad=False, atol=1e-10)
+    if n >= 4:
+        assert (t.pivots < 0).any()  # the 2x2-pivot path is exercised
+    check(lambda m, x: m.linalg.ldl_factor(x), inputs=[a.astype(np.float32)], grad=False, atol=1e-4, rtol=1e-3)
+    check(lambda m, x: m.linalg.ldl_factor(x), inputs=[_symmetric(batch, n, seed=1, small_diagonal=False)], grad=False)
+
+
+def test_ldl_reads_lower_triangle_and_reports_singular():
+    a = np.tril(_symmetric((), 5, seed=3)) + np.triu(np.full((5, 5), 9.0), 1)
+    check(lambda m, x: m.linalg.ldl_factor(x), inputs=[a], grad=False)
+    check(lambda m, x: m.linalg.ldl_factor_ex(x), inputs=[np.zeros((2, 3, 3))], grad=False)
+    ember_exc = None
+    try:
+        ember.linalg.ldl_factor(ember.zeros(3, 3))
+    except RuntimeError as exc:
+        ember_exc = exc
+    assert ember_exc is not None and "singular" in str(ember_exc)
+
+
+@pytest.mark.parametrize("batch,n", [((), 1), ((), 5), ((3,), 8)])
+def test_ldl_solve_matches_torch(batch, n):
+    a = _symmetric(batch, n, seed=7)
+    ld, pivots = torch.linalg.ldl_factor(torch.from_numpy(a))
+    b = np.random.default_rng(8).standard_normal(batch + (n, 2))
+    check(lambda m, ld, p, b: m.linalg.ldl_solve(ld, p, b), inputs=[ld.numpy(), pivots.numpy(), b], grad=False, atol=1e-9)
+    check(lambda m, ld, p, b: m.linalg.ldl_solve(ld, p, b), inputs=[ld.numpy(), pivots.numpy(), b[None]], grad=False, atol=1e-9)
+
+
+def test_ldl_errors_and_no_derivative():
+    f32 = lambda *s: np.zeros(s, np.float32)  # noqa: E731
+    check_error(lambda m, a: m.linalg.ldl_factor(a), [f32(3)], RuntimeError, "at least 2 dimensions")
+    check_error(lambda m, a: m.linalg.ldl_factor(a), [f32(3, 4)], RuntimeError, "square matrices")
+    check_error(lambda m, a: m.linalg.ldl_factor(a), [np.zeros((3, 3), np.int32)], RuntimeError, "floating point")
+    ld, piv = f32(3, 3), np.array([1, 2, 3], np.int32)
+    solve = lambda m, ld, p, b: m.linalg.ldl_solve(ld, p, b)  # noqa: E731
+    check_error(solve, [ld, piv, f32(3)], IndexError, "Dimension out of range")
+    check_error(solve, [ld, piv, f32(4, 2)], RuntimeError, "Incompatible matrix sizes")
+    check_error(solve, [ld, piv[:2], f32(3, 2)], RuntimeError, "pivots.shape to be the same")
+    check_error(solve, [ld, piv, np.zeros((3, 2))], RuntimeError, "same dtype")
+    x = ember.tensor(_symmetric((), 3, seed=2) + 9 * np.eye(3), requires_grad=True)
+    with pytest.raises(RuntimeError, match="derivative for aten::linalg_ldl_factor_ex is not implemented"):
+        ember.linalg.ldl_factor(x).LD.sum().backward()
