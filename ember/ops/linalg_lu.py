@@ -273,7 +273,7 @@ def legacy_lu(A: Tensor, pivot: bool = True, get_infos: bool = False, out=None):
     lu_data, pivots, info = LuFactor.apply(A)
     if get_infos:
         return _with_out(LuWithInfoResult(lu_data, pivots, info), out)
-    return _with_out((lu_data, pivots), out)
+    return tuple(_with_out(LuFactorResult(lu_data, pivots), out))
 
 
 def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True, unpack_pivots: bool = True, *, out=None):
