@@ -352,7 +352,8 @@ def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True, adjoin
         )
     if piv.shape[-1:] != (n,) or piv.shape[:-1] != lu_arr.shape[:-2]:
         raise RuntimeError(
-            f"linalg.lu_solve: Expected pivots to have shape {list(lu_arr.shape[:-1])}, but got {list(piv.shape)}"
+            "linalg.lu_solve: Expected LU.shape[:-1] and pivots.shape to be the same, but got pivots with shape "
+            f"{list(piv.shape)} instead"
         )
     p = constant(_permutation_arrays(piv, n, lu_arr.dtype))
     lu_t = _mT(LU)

@@ -143,6 +143,7 @@ def test_lu_solve_errors():
     check_error(solve, [lu_np, piv_np.astype(np.int64), np.zeros((3, 2), np.float32)], RuntimeError, "int32")
     check_error(solve, [lu_np, piv_np, np.zeros((3, 2))], RuntimeError, "same dtype")
     check_error(solve, [lu_np[:2], piv_np[:2], np.zeros((2, 2), np.float32)], RuntimeError, "square matrices")
+    check_error(solve, [lu_np, piv_np[:2], np.zeros((3, 2), np.float32)], RuntimeError, r"pivots.shape to be the same, but got pivots with shape \[2\]")
 
 
 # ----------------------------------------------------------- triangular_solve
