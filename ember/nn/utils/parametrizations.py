@@ -28,6 +28,7 @@ import numpy as np
 from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
 from ...ops.distance import normalize
+from ...ops.linalg_extra import householder_product
 from ..modules.module import Module
 from . import parametrize
 from .spectral_norm import default_spectral_dim, normalize_into, reshape_weight_to_matrix
@@ -192,24 +193,6 @@ def _geqrf(A: Tensor) -> tuple[Tensor, Tensor]:
     return Tensor._from_array(a), Tensor._from_array(tau)
 
 
-def _householder_product(A: Tensor, tau: Tensor) -> Tensor:
-    """``H_1 H_2 ... H_k`` restricted to its first ``k`` columns (torch.linalg.householder_product),
-    with ``H_i = I - tau_i v_i v_i^T``, ``v_i = (0, .., 0, 1, A[i+1:, i])``.  Built from
-    ember ops, so it is differentiable in ``A`` and ``tau``."""
-    import ember
-
-    n, k = A.shape[-2], A.shape[-1]
-    rows = ember.eye(n, dtype=A.dtype)
-    strictly_lower = A.tril(-1)
-    Q = ember.eye(n, k, dtype=A.dtype).expand(*A.shape[:-2], n, k)
-    # Apply the reflectors from the last to the first: Q <- H_i Q.
-    for i in range(k - 1, -1, -1):
-        v = strictly_lower[..., :, i] + rows[:, i]  # (..., n)
-        vtq = (v.unsqueeze(-1) * Q).sum(-2, keepdim=True)  # (..., 1, k)
-        Q = Q - tau[..., i].unsqueeze(-1).unsqueeze(-1) * v.unsqueeze(-1) * vtq
-    return Q
-
-
 def _is_orthogonal(Q: Tensor) -> bool:
     import ember
 
@@ -222,7 +205,7 @@ def _is_orthogonal(Q: Tensor) -> bool:
 def _make_orthogonal(A: Tensor) -> Tensor:
     """The Q of ``A = QR`` (``A`` tall) with ``diag(R) >= 0``."""
     X, tau = _geqrf(A)
-    Q = _householder_product(X, tau)
+    Q = householder_product(X, tau)
     # The diagonal of X is the diagonal of R: flip the columns where it is negative.
     return Q * X.diagonal(dim1=-2, dim2=-1).sgn().unsqueeze(-2)
 
@@ -269,7 +252,7 @@ class _Orthogonal(Module):
         else:
             A = X.tril(diagonal=-1)
             tau = 2.0 / (1.0 + (A * A).sum(dim=-2))
-            Q = _householder_product(A, tau)
+            Q = householder_product(A, tau)
             # X's diagonal holds +-1 (see right_inverse): flip those columns, not differentiably.
             Q = Q * X.diagonal(dim1=-2, dim2=-1).detach().int().unsqueeze(-2)
         if hasattr(self, "base") and self.base is not None:
