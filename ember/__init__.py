@@ -40,6 +40,13 @@ from ._dtype import (
 )
 from ._formatting import set_printoptions
 from ._tensor import Size, Tensor
+from ._memory_format import (  # noqa: F401  (memory layouts: ember/_memory_format.py)
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    memory_format,
+    preserve_format,
+)
 from . import ops as _ops  # noqa: F401  (attaches Tensor methods)
 from .autograd import enable_grad, inference_mode, no_grad, set_grad_enabled
 from .autograd.grad_mode import is_grad_enabled, is_inference_mode_enabled

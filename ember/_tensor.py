@@ -21,6 +21,7 @@ import copy
 import numpy as np
 
 from . import _dtype
+from . import _memory_format as _mf
 from ._device import CPU, device, device_of_array
 from .autograd import engine as _engine
 from .autograd import function as _function
@@ -66,13 +67,18 @@ class ToDtype(Function):
     _backward_name = "ToCopyBackward0"
 
     @staticmethod
-    def forward(ctx, a, np_dtype):
+    def forward(ctx, a, np_dtype, memory_format=None):
         ctx.in_dtype = a.dtype
-        return a.astype(np_dtype)
+        if memory_format is None and a.flags.c_contiguous and 1 not in a.shape:
+            return a.astype(np_dtype)  # the common case: row-major stays row-major
+        # torch's layout: preserve_format keeps a dense input's exact strides
+        out = _mf.new_array_like(a, _mf.preserve_format if memory_format is None else memory_format, np_dtype)
+        _mf._xp_of(a).copyto(out, a, casting="unsafe")
+        return out
 
     @staticmethod
     def backward(ctx, grad):
-        return grad._cast_np(ctx.in_dtype), None
+        return grad._cast_np(ctx.in_dtype), None, None
 
 
 class Clone(Function):
@@ -80,12 +86,12 @@ class Clone(Function):
     _backward_name = "CloneBackward0"
 
     @staticmethod
-    def forward(ctx, a, memory_format=None):
-        return a.copy()
+    def forward(ctx, a, memory_format=_mf.preserve_format):
+        return _mf.copy_array(a, memory_format)
 
     @staticmethod
     def backward(ctx, grad):
-        return grad
+        return grad, None
 
 
 class Tensor:
@@ -220,7 +226,10 @@ class Tensor:
     def untyped_storage(self):
         return _StorageView(self)
 
-    def is_contiguous(self, memory_format=None) -> bool:
+    def is_contiguous(self, memory_format=_mf.contiguous_format) -> bool:
+        fmt = _mf.check_format_type(memory_format, "is_contiguous")
+        if fmt in (_mf.channels_last, _mf.channels_last_3d):
+            return _mf.is_contiguous_in(self._array.shape, self.stride(), fmt)
         if self._array.ndim == 0 or self._array.size <= 1:
             return True
         # torch ignores the stride of size-1 dimensions
@@ -476,7 +485,7 @@ class Tensor:
     def _cast_np(self, np_dtype) -> "Tensor":
         if self._array.dtype == np_dtype:
             return self
-        return ToDtype.apply(self, np_dtype)
+        return ToDtype.apply(self, np_dtype, None)
 
     def to(self, *args, **kwargs) -> "Tensor":
         """Convert dtype and/or device: ``to(dtype)``, ``to(device)``, ``to(other)``.
@@ -492,7 +501,7 @@ class Tensor:
         target_device = kwargs.pop("device", None)
         copy = kwargs.pop("copy", False)
         kwargs.pop("non_blocking", None)
-        kwargs.pop("memory_format", None)
+        fmt = _mf.check_format_type(kwargs.pop("memory_format", None), "to", allow_none=True)
         if kwargs:
             raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
         for a in args:
@@ -509,10 +518,18 @@ class Tensor:
         out = self
         if target_device is not None:
             out = _move_to_device(out, device(target_device))
-        if target_dtype is not None:
-            out = out._cast_np(target_dtype.numpy_dtype)
+        np_dtype = target_dtype.numpy_dtype if target_dtype is not None else out._array.dtype
+        if fmt is not _mf.preserve_format and (
+            np_dtype != out._array.dtype
+            or _mf.suggest_memory_format(out._array.shape, out.stride()) is not fmt
+        ):
+            # torch returns self when the strides already suggest the format
+            _mf.check_rank(fmt, out._array.ndim)
+            out = ToDtype.apply(out, np_dtype, fmt)
+        else:
+            out = out._cast_np(np_dtype)
         if copy and out is self:
-            out = Clone.apply(self)
+            out = Clone.apply(self, fmt)
         return out
 
     def type(self, dtype=None):
@@ -561,15 +578,37 @@ class Tensor:
     def cuda(self, device=None, non_blocking: bool = False) -> "Tensor":
         return self.to(device if device is not None else "cuda")
 
-    def clone(self, *, memory_format=None) -> "Tensor":
-        """A copy with its own memory; gradients flow back to the original."""
-        return Clone.apply(self)
+    def clone(self, *, memory_format=_mf.preserve_format) -> "Tensor":
+        """A copy with its own memory; gradients flow back to the original.
 
-    def contiguous(self, memory_format=None) -> "Tensor":
-        """Self if already contiguous, else a contiguous copy."""
-        if self.is_contiguous():
+        ``preserve_format`` (the default) keeps the strides of a dense input and the
+        dim order of any other; ``contiguous_format``/``channels_last(_3d)`` lay the
+        copy out in that format.
+
+        Example:
+            >>> import ember
+            >>> ember.zeros(3, 4).t().clone().stride()
+            (1, 4)
+        """
+        fmt = _mf.check_format_type(memory_format, "clone", allow_none=True)
+        _mf.check_rank(fmt, self._array.ndim)
+        return Clone.apply(self, fmt)
+
+    def contiguous(self, memory_format=_mf.contiguous_format) -> "Tensor":
+        """Self if already contiguous in ``memory_format``, else a copy laid out so.
+
+        Example:
+            >>> import ember
+            >>> ember.zeros(2, 3, 4, 5).contiguous(memory_format=ember.channels_last).stride()
+            (60, 1, 15, 3)
+        """
+        fmt = _mf.check_format_type(memory_format, "contiguous")
+        if self.is_contiguous(fmt):
             return self
-        return Clone.apply(self)
+        if fmt is _mf.preserve_format:
+            raise RuntimeError("preserve memory format is unsupported by the contiguous operator")
+        _mf.check_rank(fmt, self._array.ndim)
+        return Clone.apply(self, fmt)
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
         """The data as a NumPy array sharing memory (CPU tensors)."""

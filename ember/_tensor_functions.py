@@ -29,8 +29,8 @@ def _require_tensor(fn_name: str, arg_name: str, value) -> None:
 def clone(input: Tensor, *, memory_format=None) -> Tensor:
     """A copy of ``input`` with its own memory; gradients flow back to ``input``.
 
-    ``memory_format`` is accepted for compatibility: ember tensors are always laid out
-    row-major (torch's ``contiguous_format``).
+    ``memory_format`` (default ``preserve_format``) is honoured as by ``Tensor.clone``:
+    a dense input keeps its strides, ``channels_last`` etc. give that layout.
 
     Example:
         >>> import ember

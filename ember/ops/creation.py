@@ -19,6 +19,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype
+from .. import _memory_format as _mf
 from .._device import device as _device_cls
 from .._device import get_array_module
 from .._tensor import Tensor
@@ -349,7 +350,10 @@ def _fill_factory(name: str, fill):
         shape = _size_args(size, name)
         if dtype is None and out is not None:
             dtype = out.dtype
-        result = _finish(fill(shape, _float_dtype(dtype)), None, device, requires_grad)
+        arr = fill(shape, _float_dtype(dtype))
+        if memory_format is not None:
+            arr = _array_in_format(arr, memory_format)
+        result = _finish(arr, None, device, requires_grad)
         if out is not None:
             return _write_out(out, result, dtype)
         return result
@@ -442,11 +446,34 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
     return result
 
 
+def _array_in_format(arr, memory_format):
+    """``arr`` (row-major) laid out in an explicit memory format (for ``empty``)."""
+    fmt = _mf.check_format_type(memory_format, "empty")
+    if fmt is _mf.preserve_format:
+        raise RuntimeError("unsupported memory format Preserve")
+    return _mf.copy_array(arr, fmt)
+
+
+def _like_array(input, memory_format, np_dtype, make, op: str):
+    """``make(shape, dtype)`` (a row-major array) laid out like ``input`` in
+    ``memory_format`` (preserve_format by default, as torch's ``*_like``)."""
+    fmt = _mf.check_format_type(memory_format, op, allow_none=True)
+    src = input._array
+    if fmt is _mf.contiguous_format or (
+        fmt is _mf.preserve_format and src.flags.c_contiguous and 1 not in src.shape
+    ):
+        return make(src.shape, np_dtype)  # the common case, without stride analysis
+    out = _mf.new_array_like(src, fmt, np_dtype, xp=np)
+    if make is not np.empty:
+        out[...] = make(src.shape, np_dtype)
+    return out
+
+
 def _like_factory(name: str, fill):
     def like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
         np_dtype = dtype.numpy_dtype if dtype is not None else input._array.dtype
         dev = device if device is not None else (None if input.device.type == "cpu" else input.device)
-        return _finish(fill(input._array.shape, np_dtype), None, dev, requires_grad)
+        return _finish(_like_array(input, memory_format, np_dtype, fill, name), None, dev, requires_grad)
 
     like.__name__ = like.__qualname__ = name
     return like
@@ -489,7 +516,8 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
     np_dtype = dtype.numpy_dtype if dtype is not None else input._array.dtype
     value = _fill_value(fill_value)
     dev = device if device is not None else (None if input.device.type == "cpu" else input.device)
-    return _finish(np.full(input._array.shape, value, dtype=np_dtype), None, dev, requires_grad)
+    arr = _like_array(input, memory_format, np_dtype, lambda shape, dt: np.full(shape, value, dtype=dt), "full_like")
+    return _finish(arr, None, dev, requires_grad)
 
 
 def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtype
+from .. import _memory_format as _mf
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
@@ -175,7 +176,8 @@ def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fals
         >>> ember.rand_like(ember.zeros(2, dtype=ember.float64)).dtype
         torch.float64
     """
-    return rand(*input.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad, generator=generator)
+    result = rand(*input.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad, generator=generator)
+    return _laid_out_like(result, input, memory_format, "rand_like")
 
 
 def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None, generator=None) -> Tensor:
@@ -186,7 +188,8 @@ def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
         >>> ember.randn_like(ember.zeros(2, 3)).shape
         torch.Size([2, 3])
     """
-    return randn(*input.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad, generator=generator)
+    result = randn(*input.shape, dtype=dtype or input.dtype, device=device, requires_grad=requires_grad, generator=generator)
+    return _laid_out_like(result, input, memory_format, "randn_like")
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None, generator=None) -> Tensor:
@@ -199,10 +202,25 @@ def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=Non
     """
     if high is None:
         low, high = 0, low
-    return randint(
+    result = randint(
         low, high, tuple(input.shape), dtype=dtype or input.dtype, device=device,
         requires_grad=requires_grad, generator=generator,
     )
+    return _laid_out_like(result, input, memory_format, "randint_like")
+
+
+def _laid_out_like(result: Tensor, input: Tensor, memory_format, op: str) -> Tensor:
+    """The fresh sample ``result`` laid out like ``input`` in ``memory_format``
+    (preserve_format by default); the samples fill memory in order, as torch's do."""
+    fmt = _mf.check_format_type(memory_format, op, allow_none=True)
+    src = input._array
+    if fmt is _mf.contiguous_format or (
+        fmt is _mf.preserve_format and src.flags.c_contiguous and 1 not in src.shape
+    ):
+        return result
+    out = _mf.new_array_like(src, fmt, result._array.dtype, xp=_mf._xp_of(result._array))
+    result._array = _mf.fill_in_memory_order(out, result._array)
+    return result
 
 
 # ------------------------------------------------------------------ normal

@@ -624,13 +624,15 @@ class Module:
 
     def to(self, *args, **kwargs) -> Module:
         """Move and/or cast parameters and buffers: ``to(device)``, ``to(dtype)``,
-        ``to(tensor)``, ``to(device, dtype)``.  Only floating tensors change dtype.
+        ``to(tensor)``, ``to(device, dtype)``.  Only floating tensors change dtype;
+        ``memory_format=`` lays out the 4-D and 5-D ones (as torch).
 
         Example:
             >>> import ember, ember.nn as nn
             >>> nn.Linear(2, 2).to(ember.float64).weight.dtype
             torch.float64
         """
+        memory_format = kwargs.pop("memory_format", None)
         device, dtype, _non_blocking = _parse_to(*args, **kwargs)
         if dtype is not None and not dtype.is_floating_point:
             raise TypeError(
@@ -638,7 +640,8 @@ class Module:
             )
 
         def convert(t):
-            return t.to(device=device, dtype=dtype if t.is_floating_point() else None)
+            fmt = memory_format if t.dim() in (4, 5) else None
+            return t.to(device=device, dtype=dtype if t.is_floating_point() else None, memory_format=fmt)
 
         return self._apply(convert)
 
