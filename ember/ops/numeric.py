@@ -30,12 +30,12 @@ from ._pointwise import (
     promote,
     require_tensor,
     result_dtype,
-    type_name,
 )
 from ._select import return_type, without_derivative
 from ._util import bind_methods, normalize_dim, shape_str, xp_of
 from .inplace import inplace_method
 from .selection import where
+from .special_math import _broadcasting
 
 __all__ = [
     "addr",
@@ -435,18 +435,11 @@ def lcm(input: Tensor, other: Tensor, *, out=None) -> Tensor:
 
 # ------------------------------------------------ elementwise with a derivative
 def _float_pair(op: str, a, b):
+    """Both operands in their floating result dtype (integer operands are refused here)."""
     dt = result_dtype(a, b)
     if dt.kind not in "fV":
         raise not_implemented(f"{op}_cpu", dt)
     return cast_operand(a, dt), cast_operand(b, dt)
-
-
-def _broadcasting(op: str, a, b, compute):
-    try:
-        with np.errstate(all="ignore"):
-            return xp_of(a, b).asarray(compute(a, b))
-    except ValueError:
-        raise broadcast_error(op, np.shape(a), np.shape(b)) from None
 
 
 class Logaddexp2(Function):

@@ -37,6 +37,7 @@ from ._pointwise import float_operand, maybe_out, not_implemented, require_tenso
 from ._util import bind_methods, xp_of
 from .inplace import inplace_method
 from .selection import where
+from .special_math import Xlogy, apply_x_log
 
 __all__ = [
     "digamma",
@@ -660,37 +661,12 @@ class Entr(Function):
         return grad * -(x.log() + 1)
 
 
-def _xlog1py_array(a, b):
-    xp = xp_of(a, b)
-    product = a * xp.log1p(b)
-    return xp.where(xp.isnan(b), b, xp.where(a == 0, 0, product)).astype(product.dtype, copy=False)
-
-
-class Xlog1py(Function):
+class Xlog1py(Xlogy):
     """``xlog1py(tensor, tensor)``: 0 where x == 0 (unless y is nan)."""
 
-    _array_forward = True
     _backward_name = "SpecialXlog1PyBackward0"
-
-    @staticmethod
-    def forward(ctx, a, b):
-        from .special_math import _broadcasting, _float_pair
-
-        ctx.save_for_backward(a, b)
-        a, b = _float_pair("special_xlog1py", a, b)
-        return _broadcasting("special_xlog1py", a, b, _xlog1py_array)
-
-    @staticmethod
-    def backward(ctx, grad):
-        a, b = ctx.saved_tensors
-        need_a, need_b = ctx.needs_input_grad
-        grad_a = grad_b = None
-        if need_a:
-            nonzero = a != 0 if isinstance(a, Tensor) else float(a != 0)
-            grad_a = grad * special_xlog1py(nonzero, b)
-        if need_b:
-            grad_b = grad * a / (b + 1)
-        return grad_a, grad_b
+    _op = "special_xlog1py"
+    _log = "log1p"
 
 
 class Xlog1pyScalarSelf(Xlog1py):
@@ -895,16 +871,10 @@ def special_xlog1py(input, other, *, out=None) -> Tensor:
         >>> ember.special.xlog1py(ember.tensor([0.0, 2.0]), ember.tensor([-1.0, 1.0]))
         tensor([0.0000, 1.3863])
     """
-    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        raise TypeError(
-            f"special_xlog1py() received an invalid combination of arguments - got "
-            f"({type(input).__name__}, {type(other).__name__}), but expected at least one Tensor"
-        )
-    if not isinstance(input, Tensor):
-        return maybe_out(Xlog1pyScalarSelf.apply(input, other), out)
-    if not isinstance(other, Tensor):
-        return maybe_out(Xlog1pyScalarOther.apply(input, other), out)
-    return maybe_out(Xlog1py.apply(input, other), out)
+    return apply_x_log("special_xlog1py", (Xlog1py, Xlog1pyScalarSelf, Xlog1pyScalarOther), input, other, out)
+
+
+Xlog1py._public = staticmethod(special_xlog1py)
 
 
 def _polygamma_method(self, n: int) -> Tensor:

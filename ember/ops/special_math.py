@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -183,34 +184,41 @@ class Hypot(Function):
         return (grad * a / out if need_a else None), (grad * b / out if need_b else None)
 
 
-def _xlogy_array(a, b):
+def _x_log_array(log_name: str, a, b):
+    """``a * log(b)`` (or ``log1p``): 0 where ``a == 0``, nan where ``b`` is nan."""
     xp = xp_of(a, b)
-    product = a * xp.log(b)
+    product = a * getattr(xp, log_name)(b)
     return xp.where(xp.isnan(b), b, xp.where(a == 0, 0, product)).astype(product.dtype, copy=False)
 
 
 class Xlogy(Function):
-    """``xlogy(tensor, tensor)``: 0 where x == 0 (unless y is nan)."""
+    """``xlogy(tensor, tensor)``: 0 where x == 0 (unless y is nan).
+
+    Subclasses set ``_op``, ``_log`` ("log" or "log1p") and ``_public`` (the function
+    whose node torch records in a graph of the backward): ``special.xlog1py`` is one.
+    """
 
     _array_forward = True
     _backward_name = "XlogyBackward0"
+    _op = "xlogy"
+    _log = "log"
 
-    @staticmethod
-    def forward(ctx, a, b):
+    @classmethod
+    def forward(cls, ctx, a, b):
         ctx.save_for_backward(a, b)
-        a, b = _float_pair("xlogy", a, b)
-        return _broadcasting("xlogy", a, b, _xlogy_array)
+        a, b = _float_pair(cls._op, a, b)
+        return _broadcasting(cls._op, a, b, functools.partial(_x_log_array, cls._log))
 
-    @staticmethod
-    def backward(ctx, grad):
+    @classmethod
+    def backward(cls, ctx, grad):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         grad_a = grad_b = None
         if need_a:
             nonzero = a != 0 if isinstance(a, Tensor) else float(a != 0)
-            grad_a = grad * xlogy(nonzero, b)
+            grad_a = grad * cls._public(nonzero, b)
         if need_b:
-            grad_b = grad * a / b
+            grad_b = grad * a / (b + 1 if cls._log == "log1p" else b)
         return grad_a, grad_b
 
 
@@ -220,6 +228,21 @@ class XlogyScalarSelf(Xlogy):
 
 class XlogyScalarOther(Xlogy):
     _backward_name = "XlogyBackward2"
+
+
+def apply_x_log(name: str, classes: tuple, input, other, out):
+    """Apply ``classes`` = (tensor-tensor, scalar-self, scalar-other) the way torch picks them."""
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        raise TypeError(
+            f"{name}() received an invalid combination of arguments - got ({type(input).__name__}, "
+            f"{type(other).__name__}), but expected at least one Tensor"
+        )
+    tensors, scalar_self, scalar_other = classes
+    if not isinstance(input, Tensor):
+        return maybe_out(scalar_self.apply(input, other), out)
+    if not isinstance(other, Tensor):
+        return maybe_out(scalar_other.apply(input, other), out)
+    return maybe_out(tensors.apply(input, other), out)
 
 
 class Copysign(Function):
@@ -310,16 +333,10 @@ def xlogy(input, other, *, out=None) -> Tensor:
         >>> ember.xlogy(ember.tensor([0.0, 2.0]), ember.tensor([0.0, 1.0]))
         tensor([0., 0.])
     """
-    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        raise TypeError(
-            f"xlogy() received an invalid combination of arguments - got ({type(input).__name__}, "
-            f"{type(other).__name__}), but expected at least one Tensor"
-        )
-    if not isinstance(input, Tensor):
-        return maybe_out(XlogyScalarSelf.apply(input, other), out)
-    if not isinstance(other, Tensor):
-        return maybe_out(XlogyScalarOther.apply(input, other), out)
-    return maybe_out(Xlogy.apply(input, other), out)
+    return apply_x_log("xlogy", (Xlogy, XlogyScalarSelf, XlogyScalarOther), input, other, out)
+
+
+Xlogy._public = staticmethod(xlogy)
 
 
 def copysign(input: Tensor, other, *, out=None) -> Tensor:
