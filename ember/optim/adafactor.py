@@ -83,11 +83,7 @@ class Adafactor(Optimizer):
                     "foreach": foreach, "maximize": maximize}
         super().__init__(params, defaults)
 
-    def __setstate__(self, state: dict) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
+    _restored_group_defaults = {"foreach": None, "maximize": False}
 
     @staticmethod
     def _init_state(state: dict, p: Tensor) -> None:

@@ -109,12 +109,7 @@ class Adam(Optimizer):
         check_unsupported(defaults)
         super().__init__(params, defaults)
 
-    def __setstate__(self, state: dict) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("amsgrad", False)
-            group.setdefault("maximize", False)
-            group.setdefault("decoupled_weight_decay", False)
+    _restored_group_defaults = {"amsgrad": False, "maximize": False, "decoupled_weight_decay": False}
 
     def step(self, closure=None):
         """Perform one step; ``closure`` re-evaluates the model and returns the loss."""

@@ -79,13 +79,7 @@ class ASGD(Optimizer):
         check_unsupported(defaults)
         super().__init__(params, defaults)
 
-    def __setstate__(self, state: dict) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
+    _restored_group_defaults = {"foreach": None, "maximize": False, "differentiable": False, "capturable": False}
 
     def step(self, closure=None):
         """Perform one step; ``closure`` re-evaluates the model and returns the loss."""

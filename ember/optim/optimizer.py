@@ -180,6 +180,9 @@ class Optimizer:
         state.pop("_workspace", None)
         return state
 
+    # Group options added in later torch versions: a state pickled without them gets these.
+    _restored_group_defaults: dict = {}
+
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         for name in (
@@ -194,6 +197,9 @@ class Optimizer:
                 setattr(self, name, OrderedDict())
         self._patch_step_function()
         self.defaults.setdefault("differentiable", False)
+        for group in self.__dict__.get("param_groups", ()):
+            for key, value in self._restored_group_defaults.items():
+                group.setdefault(key, value)
 
     def __repr__(self) -> str:
         text = self.__class__.__name__ + " ("
