@@ -2,10 +2,8 @@
 
 import math
 
-import numpy as np
 import pytest
 
-import ember
 from tests.oracle import check, check_error, gradcheck, make_array
 
 P_VALUES = [0.0, 1.0, 2.0, 3.0, 0.5, math.inf]

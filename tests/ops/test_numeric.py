@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import ember
-from tests.oracle import assert_same, check, check_error, gradcheck, make_array
+from tests.oracle import check, check_error, gradcheck, make_array
 
 NAN = float("nan")
 
