@@ -69,8 +69,12 @@ class Normalize(Function):
     _backward_name = "NativeBatchNormBackward0"
 
     @staticmethod
-    def forward(ctx, x, weight=None, bias=None, dims=(), mean=None, invstd=None, param_shape=(), batch_stats=True, eps=1e-5, work_shape=None):
+    def forward(ctx, x, weight=None, bias=None, dims=(), mean=None, invstd=None, param_shape=(), batch_stats=True, eps=1e-5, work_shape=None,
+                grad_means=None):
         ctx.work_shape = work_shape
+        # grad_means(gxhat, gxhat_xhat, dims) -> their means over the batch statistics'
+        # population when it is larger than x (SyncBatchNorm: all ranks' batches)
+        ctx.grad_means = grad_means
         ctx.save_for_backward(x, weight)
         in_shape = x.shape
         if work_shape is not None:  # group norm computes on (N, G, C/G, rest)
@@ -97,7 +101,7 @@ class Normalize(Function):
         x, weight = ctx.saved_tensors
         need_x, need_w = ctx.needs_input_grad[:2]
         need_b = ctx.needs_input_grad[2]
-        if STATE.enabled:
+        if STATE.enabled and ctx.grad_means is None:
             return _normalize_backward_graph(ctx, grad, x, weight, need_x, need_w, need_b)
         return _normalize_backward_arrays(ctx, grad, x, weight, need_x, need_w, need_b)
 
@@ -128,8 +132,11 @@ def _normalize_backward_arrays(ctx, grad, x, weight, need_x, need_w, need_b):
         gxhat = g * weight._array.astype(cdt, copy=False).reshape(ctx.param_shape) if weight is not None else g
         if ctx.batch_stats:
             dims = ctx.dims
-            mean_g = gxhat.mean(axis=dims, keepdims=True)
-            mean_gx = (gxhat * xhat).mean(axis=dims, keepdims=True)
+            if getattr(ctx, "grad_means", None) is not None:
+                mean_g, mean_gx = ctx.grad_means(gxhat, gxhat * xhat, dims)
+            else:
+                mean_g = gxhat.mean(axis=dims, keepdims=True)
+                mean_gx = (gxhat * xhat).mean(axis=dims, keepdims=True)
             gx = (gxhat - mean_g - xhat * mean_gx) * ctx.invstd
         else:
             gx = gxhat * ctx.invstd

@@ -116,6 +116,7 @@ from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d  # n
 from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d  # noqa: F401
 from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d  # noqa: F401
 from .normalization import GroupNorm, LayerNorm, LocalResponseNorm, RMSNorm  # noqa: F401
+from .syncbatchnorm import SyncBatchNorm  # noqa: F401
 
 # --- recurrent and attention (rnn.py, activation's MultiheadAttention, transformer.py)
 from .attention import MultiheadAttention  # noqa: F401
