@@ -11,6 +11,6 @@ Example:
 from . import functional, init, utils  # noqa: F401
 from .modules import *
 from .modules import Module  # noqa: F401
-from .parameter import Buffer, Parameter, UninitializedParameter  # noqa: F401
+from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter  # noqa: F401
 from . import parallel  # noqa: F401,E402
 from .parallel import DataParallel  # noqa: F401,E402

@@ -15,12 +15,14 @@ Example:
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor
 
-__all__ = ["Buffer", "Parameter", "is_lazy"]
+__all__ = ["Buffer", "Parameter", "UninitializedBuffer", "UninitializedParameter", "is_lazy"]
 
 
 class Parameter(Tensor):
@@ -98,9 +100,176 @@ class Buffer(Tensor):
         return t
 
 
-class UninitializedParameter(Parameter):
-    """Placeholder for lazy modules (ember has no lazy modules; kept for isinstance checks)."""
+_UNINITIALIZED_USE = (
+    "Attempted to use an uninitialized parameter in {}. This error happens when you are using a "
+    "`LazyModule` or explicitly manipulating `torch.nn.parameter.{}` objects. When "
+    "using LazyModules Call `forward` with a dummy batch to initialize the parameters before calling "
+    "torch functions"
+)
+_UNINITIALIZED_SHAPE = (
+    "Can't access the shape of an uninitialized parameter or buffer. This error usually happens in "
+    "`load_state_dict` when trying to load an uninitialized parameter into an initialized one. Call "
+    "`forward` to initialize the parameters before accessing their attributes."
+)
+# the storage slot every Tensor keeps its array in; the mixin below guards it
+_array_slot = Tensor.__dict__["_array"]
+
+
+class UninitializedTensorMixin:
+    """A tensor with no shape yet: lazy modules ``materialize`` it on their first forward.
+
+    Until then it holds an empty placeholder (which carries its dtype and device); any
+    use of its data raises torch's ValueError, and ``shape`` raises RuntimeError.
+    ``materialize`` gives it memory and turns the same object into ``cls_to_become``,
+    so optimizers and containers holding it see the real tensor afterwards.
+    """
+
+    cls_to_become: type = Tensor
+
+    @property
+    def _array(self):
+        # every op reads a tensor's array: using an uninitialized tensor is an error
+        raise ValueError(_UNINITIALIZED_USE.format(sys._getframe(1).f_code.co_name, type(self).__name__))
+
+    @_array.setter
+    def _array(self, value) -> None:
+        _array_slot.__set__(self, value)
+
+    def _placeholder(self):
+        return _array_slot.__get__(self)
+
+    def materialize(self, shape, device=None, dtype=None) -> None:
+        """Give the tensor memory of ``shape`` (uninitialized values) and make it a real one.
+
+        Example:
+            >>> import ember
+            >>> p = ember.nn.parameter.UninitializedParameter()
+            >>> p.materialize((2, 3))
+            >>> type(p).__name__, tuple(p.shape)
+            ('Parameter', (2, 3))
+        """
+        from ..ops.creation import empty
+
+        placeholder = Tensor._from_array(self._placeholder())
+        device = placeholder.device if device is None else device
+        dtype = placeholder.dtype if dtype is None else dtype
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        self._array = empty(shape, device=device, dtype=dtype)._array
+        self.__class__ = self.cls_to_become
+
+    @property
+    def shape(self):
+        raise RuntimeError(_UNINITIALIZED_SHAPE)
+
+    def size(self, dim=None):
+        return Tensor._from_array(self._placeholder()).size(dim)
+
+    @property
+    def dtype(self):
+        return Tensor._from_array(self._placeholder()).dtype
+
+    @property
+    def device(self):
+        return Tensor._from_array(self._placeholder()).device
+
+    @property
+    def data(self) -> Tensor:
+        return Tensor._from_array(self._placeholder())
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        self._array = value._array
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad: bool = True):
+        raise ValueError(_UNINITIALIZED_USE.format("requires_grad_", type(self).__name__))
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+    __str__ = __repr__
+
+    def _rebuild_arguments(self) -> tuple:
+        placeholder = Tensor._from_array(self._placeholder())
+        return (self._requires_grad, placeholder.device, placeholder.dtype)
+
+    def __reduce_ex__(self, protocol):
+        return (type(self), self._rebuild_arguments())
+
+    def __deepcopy__(self, memo):
+        new = type(self)(*self._rebuild_arguments())
+        memo[id(self)] = new
+        return new
+
+
+def _uninitialized_placeholder(device, dtype):
+    from ..ops.creation import empty
+
+    return empty((0,), device=device, dtype=dtype)._array
+
+
+class UninitializedParameter(UninitializedTensorMixin, Parameter):
+    """A parameter whose shape a lazy module infers from its first input.
+
+    Args:
+        requires_grad: whether the materialized parameter requires grad (default True).
+        device, dtype: where and of what type it will be materialized.
+
+    Example:
+        >>> import ember
+        >>> p = ember.nn.parameter.UninitializedParameter()
+        >>> p
+        <UninitializedParameter>
+        >>> p.materialize(3); p.shape
+        torch.Size([3])
+    """
+
+    cls_to_become = Parameter
+
+    def __new__(cls, requires_grad: bool = True, device=None, dtype=None):
+        param = cls._from_array(_uninitialized_placeholder(device, dtype))
+        param._requires_grad = bool(requires_grad)
+        return param
+
+    def __init__(self, requires_grad: bool = True, device=None, dtype=None):
+        pass
+
+
+class UninitializedBuffer(UninitializedTensorMixin, Tensor):
+    """A buffer whose shape a lazy module infers from its first input (becomes a Tensor).
+
+    Example:
+        >>> import ember
+        >>> b = ember.nn.parameter.UninitializedBuffer()
+        >>> b.materialize((2,)); type(b).__name__, b.requires_grad
+        ('Tensor', False)
+    """
+
+    cls_to_become = Tensor
+
+    def __new__(cls, requires_grad: bool = False, device=None, dtype=None, persistent: bool = True):
+        buf = cls._from_array(_uninitialized_placeholder(device, dtype))
+        buf._requires_grad = bool(requires_grad)
+        buf.persistent = persistent
+        return buf
+
+    def __init__(self, requires_grad: bool = False, device=None, dtype=None, persistent: bool = True):
+        pass
 
 
 def is_lazy(param) -> bool:
-    return isinstance(param, UninitializedParameter)
+    """Whether ``param`` is an uninitialized parameter or buffer (of a lazy module).
+
+    Example:
+        >>> import ember
+        >>> ember.nn.parameter.is_lazy(ember.nn.parameter.UninitializedParameter())
+        True
+    """
+    return isinstance(param, UninitializedTensorMixin)
