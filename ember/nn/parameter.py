@@ -115,6 +115,18 @@ _UNINITIALIZED_SHAPE = (
 _array_slot = Tensor.__dict__["_array"]
 
 
+def _public_caller() -> str:
+    """The name of the op that read an uninitialized tensor: skips ember's private helpers."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        name = frame.f_code.co_name
+        private = name.startswith("_") and not name.endswith("__")
+        if not private and name not in ("apply", "forward", "<lambda>", "<listcomp>", "<genexpr>"):
+            return name
+        frame = frame.f_back
+    return "an ember function"
+
+
 class UninitializedTensorMixin:
     """A tensor with no shape yet: lazy modules ``materialize`` it on their first forward.
 
@@ -129,7 +141,7 @@ class UninitializedTensorMixin:
     @property
     def _array(self):
         # every op reads a tensor's array: using an uninitialized tensor is an error
-        raise ValueError(_UNINITIALIZED_USE.format(sys._getframe(1).f_code.co_name, type(self).__name__))
+        raise ValueError(_UNINITIALIZED_USE.format(_public_caller(), type(self).__name__))
 
     @_array.setter
     def _array(self, value) -> None:
