@@ -10,6 +10,7 @@ Example:
 
 from . import clip_grad, convert_parameters  # noqa: F401
 from . import rnn  # noqa: F401
+from . import prune  # noqa: F401
 from . import stateless  # noqa: F401
 from .clip_grad import (  # noqa: F401
     clip_grad_norm,
