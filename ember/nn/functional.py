@@ -113,6 +113,12 @@ from ..ops.pooling import (  # noqa: F401
     max_unpool2d,
     max_unpool3d,
 )
+from ..ops.fractional_pooling import (  # noqa: F401
+    fractional_max_pool2d,
+    fractional_max_pool2d_with_indices,
+    fractional_max_pool3d,
+    fractional_max_pool3d_with_indices,
+)
 from ..ops.resample import (  # noqa: F401
     fold,
     interpolate,
