@@ -1,0 +1,62 @@
+"""Helpers shared by the distributions: parameter broadcasting, logits/probs conversion."""
+from __future__ import annotations
+
+import numbers
+
+import ember
+from ember._tensor import Tensor
+
+
+def broadcast_all(*values):
+    """Turn numbers into tensors (dtype of the tensor arguments, else the default) and broadcast.
+
+    Example:
+        >>> loc, scale = broadcast_all(ember.zeros(3), 1.0)
+    """
+    tensors = [v for v in values if isinstance(v, Tensor)]
+    for v in values:
+        if not isinstance(v, (Tensor, numbers.Number)):
+            raise ValueError("Input arguments must all be instances of numbers.Number or torch.Tensor.")
+    dtype = tensors[0].dtype if tensors else ember.get_default_dtype()
+    converted = [v if isinstance(v, Tensor) else ember.tensor(float(v), dtype=dtype) for v in values]
+    return ember.broadcast_tensors(*converted)
+
+
+def clamp_probs(probs: Tensor) -> Tensor:
+    eps = ember.finfo(probs.dtype).eps
+    return probs.clamp(min=eps, max=1 - eps)
+
+
+def probs_to_logits(probs: Tensor, is_binary: bool = False) -> Tensor:
+    clamped = clamp_probs(probs)
+    if is_binary:
+        return ember.log(clamped) - ember.log1p(-clamped)
+    return ember.log(clamped)
+
+
+def logits_to_probs(logits: Tensor, is_binary: bool = False) -> Tensor:
+    if is_binary:
+        return ember.sigmoid(logits)
+    return ember.softmax(logits, dim=-1)
+
+
+def sum_rightmost(value: Tensor, dim: int) -> Tensor:
+    if dim == 0:
+        return value
+    return value.reshape(value.shape[: value.dim() - dim] + (-1,)).sum(-1)
+
+
+class lazy_property:
+    """Computed on first access and then stored on the instance (probs from logits and back)."""
+
+    def __init__(self, wrapped):
+        self.wrapped = wrapped
+        self.__doc__ = wrapped.__doc__
+        self.__name__ = wrapped.__name__
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        value = self.wrapped(instance)
+        instance.__dict__[self.wrapped.__name__] = value
+        return value
