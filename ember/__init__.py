@@ -262,6 +262,7 @@ _LAZY_SUBMODULES = {
     "serialization",
     "text",
     "func",
+    "distributions",
 }
 _LAZY_ATTRIBUTES = {
     "save": "serialization",
