@@ -72,12 +72,14 @@ def _position_table(samples, spatial, out, kernel):
     table = xp.zeros((n, c) + (1,) * (2 * nd), np.int64)
     for axis, (size, o, k, st) in enumerate(zip(spatial, out, kernel, strides)):
         u = samples[:, :, _SAMPLE_COLUMN[nd][axis]]
-        pos = _window_starts(u, size, o, k)[..., None] + xp.arange(k, dtype=np.int64)  # (N, C, o, k)
+        # an empty kernel keeps one column (its start) for the indices torch reports
+        width = max(k, 1)
+        pos = _window_starts(u, size, o, k)[..., None] + xp.arange(width, dtype=np.int64)  # (N, C, o, width)
         shape = [n, c] + [1] * (2 * nd)
         shape[2 + axis] = o
-        shape[2 + nd + axis] = k
+        shape[2 + nd + axis] = width
         table = table + (pos * st).reshape(shape)
-    return table.reshape((n, c) + tuple(out) + (math.prod(kernel),))
+    return table.reshape((n, c) + tuple(out) + (math.prod(max(k, 1) for k in kernel),))
 
 
 def _fractional_max_arrays(x, samples, out, kernel):
@@ -86,11 +88,9 @@ def _fractional_max_arrays(x, samples, out, kernel):
     n, c = x.shape[:2]
     table = _position_table(samples, x.shape[2:], out, kernel)
     kcount = table.shape[-1]
-    if table.size == 0:  # no planes, no outputs or an empty kernel
-        shape = (n, c) + tuple(out)
-        return xp.full(shape, -np.inf, x.dtype), xp.ascontiguousarray(
-            table[..., 0] if kcount else xp.zeros(shape, np.int64)
-        )
+    if table.size == 0 or 0 in kernel:
+        # no planes or no outputs; or an empty kernel: -inf at each window's start, as torch
+        return xp.full(table.shape[:-1], -np.inf, x.dtype), xp.ascontiguousarray(table[..., 0])
     gathered = xp.take_along_axis(x.reshape(n, c, -1), table.reshape(n, c, -1), axis=2).reshape(table.shape)
     arg = xp.argmax(gathered, axis=-1)  # the first maximum; NaN handled below
     isnan = xp.isnan(gathered)
@@ -210,11 +210,16 @@ def _fractional_nd(input, kernel_size, output_size, output_ratio, return_indices
     kernel = _sizes(kernel_size, n, op, "kernel_size")
     out = _sizes(output_size, n, op, "output_size")
     samples = _random_samples
+    if n == 3:
+        # torch's 3-D op checks the input and the sizes before the samples; 2-D the reverse
+        batched = _check_input(input, n, op, display)
+        _check_fits(tuple(input.shape[-3:]), out, kernel, n, display)
     if samples.dtype != input.dtype:
         raise RuntimeError("Expect _random_samples to have the same dtype as input")
     if samples.dim() != 3:
         raise RuntimeError(f"Expect _random_samples to have 3 dimensions, got {samples.dim()}")
-    batched = _check_input(input, n, op, display)
+    if n == 2:
+        batched = _check_input(input, n, op, display)
     x = input if batched else input.unsqueeze(0)
     if samples.shape[2] != n:
         raise RuntimeError(f"Expect _random_samples.size(2) equals to {n}; got {samples.shape[2]}.")
@@ -222,9 +227,10 @@ def _fractional_nd(input, kernel_size, output_size, output_ratio, return_indices
         raise RuntimeError("Expect _random_samples.size(0) no less then input batch size.")
     if samples.shape[1] != x.shape[1]:
         raise RuntimeError("Expect _random_samples.size(1) equals to input channel size.")
-    _check_fits(tuple(x.shape[2:]), out, kernel, n, display)
+    if n == 2:
+        _check_fits(tuple(x.shape[2:]), out, kernel, n, display)
     if not x.is_floating_point():
-        raise NotImplementedError(f"\"{op}\" not implemented for '{_dtype_name(x)}'")
+        raise NotImplementedError(f"\"{op}_out_frame\" not implemented for '{_dtype_name(x)}'")
     sample_array = samples._array[: x.shape[0]]
     if sample_array.dtype.kind != "f" or sample_array.dtype.itemsize < 4:
         sample_array = sample_array.astype(np.float32)  # half types: torch computes in float

@@ -134,6 +134,49 @@ def test_extra_samples_are_ignored_and_ties_nan():
     )
 
 
+@pytest.mark.parametrize("kernel,out", [(0, (3, 3)), (2, (0, 3)), ((0, 2), (4, 5))])
+def test_empty_kernel_or_output_match_torch(kernel, out):
+    s = _samples(2, 3, 2)
+    check(
+        lambda m, x, s: m.nn.functional.fractional_max_pool2d(
+            x, kernel, output_size=out, return_indices=True, _random_samples=s.detach()
+        ),
+        inputs=[np.random.default_rng(0).standard_normal((2, 3, 9, 11)).astype(np.float32), s],
+        grad=False,
+    )
+
+
+def test_half_input_and_max_unpool_round_trip():
+    x = np.random.default_rng(0).standard_normal((2, 3, 9, 11)).astype(np.float32)
+    s = _samples(2, 3, 2)
+    e = ember.nn.functional.fractional_max_pool2d(
+        ember.tensor(x).half(),
+        2,
+        output_size=(4, 5),
+        return_indices=True,
+        _random_samples=ember.tensor(s).half(),
+    )
+    t = torch.nn.functional.fractional_max_pool2d(
+        torch.tensor(x).half(),
+        2,
+        output_size=(4, 5),
+        return_indices=True,
+        _random_samples=torch.tensor(s).half(),
+    )
+    assert e[0].dtype == ember.float16
+    assert np.array_equal(e[0].numpy(), t[0].numpy()) and np.array_equal(e[1].numpy(), t[1].numpy())
+    check(
+        lambda m, x, s: m.nn.functional.max_unpool2d(
+            *m.nn.functional.fractional_max_pool2d(
+                x, 2, output_size=(4, 5), return_indices=True, _random_samples=s.detach()
+            ),
+            2,
+            output_size=(9, 11),
+        ),
+        inputs=[x, s],
+    )
+
+
 def test_gradients_with_overlapping_windows_accumulate():
     # integer-valued input with many ties: the first maximum gets the whole gradient
     x = np.random.default_rng(2).integers(0, 3, (2, 2, 8, 8)).astype(np.float64)
@@ -343,6 +386,28 @@ def F(m):
             lambda m, x: F(m).fractional_max_pool2d(x, 2, output_size=3),
             [np.zeros((1, 1, 6, 6), np.int64)],
             "not implemented for 'Long'",
+        ),
+        (
+            lambda m, x: F(m).fractional_max_pool2d(
+                x, 2, output_size=2, _random_samples=m.ones(2, 3, 2).long()
+            ),
+            [X2.astype(np.int64)],
+            "\"fractional_max_pool2d_out_frame\" not implemented for 'Long'",
+        ),
+        (
+            lambda m, x: F(m).fractional_max_pool3d(x, 2, output_size=3, _random_samples=m.rand(2, 3, 2)),
+            [X2],
+            "pool time 2 too large relative to input time 3",
+        ),
+        (
+            lambda m, x: F(m).fractional_max_pool3d(x, 2, output_size=3, _random_samples=m.rand(2, 3, 2)),
+            [np.zeros((2, 3, 5, 6, 7), np.float32)],
+            r"size\(2\) equals to 3; got 2",
+        ),
+        (
+            lambda m, x: F(m).fractional_max_pool3d(x, 2, output_size=2, _random_samples=m.rand(2, 0, 3)),
+            [np.zeros((2, 0, 5, 6, 7), np.float32)],
+            r"fractional_max_pool3d_out\(\): Expected input to have non-zero size",
         ),
         (
             lambda m: m.nn.FractionalMaxPool2d(3),
