@@ -294,3 +294,44 @@ def test_float32_dtypes_and_scalar_params():
     c = ember.distributions.Categorical(logits=ember.zeros(3))
     assert str(c.sample().dtype) == "torch.int64" and str(c.mode.dtype) == "torch.int64"
     assert str(ember.distributions.Bernoulli(0.3).sample((2,)).dtype) == "torch.float32"
+
+
+CROSS_KL = {
+    "Normal": lambda m, a, b: m.distributions.Normal(a, b),
+    "Laplace": lambda m, a, b: m.distributions.Laplace(a, b),
+    "Gamma": lambda m, a, b: m.distributions.Gamma(a, b),
+    "Exponential": lambda m, a, b: m.distributions.Exponential(a),
+    "Uniform": lambda m, a, b: m.distributions.Uniform(a, a + b),
+    "UniformUnit": lambda m, a, b: m.distributions.Uniform(a * 0.2, 1 - b * 0.2),
+    "Beta": lambda m, a, b: m.distributions.Beta(a, b),
+}
+
+
+@pytest.mark.parametrize("pair", [
+    ("Gamma", "Normal"), ("Exponential", "Normal"), ("Laplace", "Normal"), ("Uniform", "Normal"), ("Normal", "Laplace"),
+    ("Gamma", "Exponential"), ("Exponential", "Gamma"), ("Uniform", "Exponential"), ("Uniform", "Gamma"),
+    ("UniformUnit", "Beta"), ("Beta", "Uniform"),
+])
+def test_kl_between_families(pair):
+    name_p, name_q = pair
+    params = [_pos(3), _pos(3) * 0.4, _real(3), _pos(3)]
+    if name_q == "Uniform":  # q must cover [0, 1] for a finite KL
+        params[2], params[3] = -_pos(3) * 0.1, 1.2 + _pos(3)
+    if name_q != "Uniform" and name_q not in ("Normal", "Laplace"):
+        params[2] = _pos(3)
+    compare(lambda m, a, b, c, d: m.distributions.kl_divergence(CROSS_KL[name_p](m, a, b), CROSS_KL[name_q](m, c, d)),
+            params)
+    if name_p.startswith("Uniform") and name_q in ("Exponential", "Gamma", "Beta"):  # p outside q's support: inf
+        compare(lambda m, a, b, c, d: m.distributions.kl_divergence(m.distributions.Uniform(a - 3, b), CROSS_KL[name_q](m, c, d)),
+                params, grad=False)
+
+
+def test_enumerate_support_and_repr():
+    for build in [lambda m: m.distributions.Bernoulli(probs=m.tensor([0.2, 0.7])),
+                  lambda m: m.distributions.Categorical(logits=m.zeros(2, 3))]:
+        e, t = build(ember), build(torch)
+        for expand in (True, False):
+            assert e.enumerate_support(expand).tolist() == t.enumerate_support(expand).tolist()
+        assert repr(e) == repr(t)
+    assert repr(ember.distributions.Normal(0.0, 1.0)) == repr(torch.distributions.Normal(0.0, 1.0))
+    assert repr(ember.distributions.Normal(ember.zeros(2), 1.0)) == repr(torch.distributions.Normal(torch.zeros(2), 1.0))

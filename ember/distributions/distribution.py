@@ -161,7 +161,7 @@ class Distribution:
     def __repr__(self) -> str:
         names = [k for k, _ in self.arg_constraints.items() if k in self.__dict__]
         args = ", ".join(
-            f"{p}: {self.__dict__[p] if self.__dict__[p].numel() == 1 else self.__dict__[p].size()}" for p in names
+            f"{p}: {self.__dict__[p].item() if self.__dict__[p].numel() == 1 else self.__dict__[p].size()}" for p in names
         )
         return self.__class__.__name__ + "(" + args + ")"
 

@@ -175,3 +175,91 @@ def _kl_independent_independent(p, q):
         raise NotImplementedError
     result = kl_divergence(p.base_dist, q.base_dist)
     return sum_rightmost(result, p.reinterpreted_batch_ndims)
+
+
+# --- pairs of different families: KL = -H(p) - E_p[log q] in closed form ------------------
+def _normal_expected_log(q, mean_p, var_p):
+    """E_p[log q] for a Normal q, given the mean and variance of p."""
+    return -q.scale.log() - 0.5 * math.log(2 * math.pi) - (var_p + (mean_p - q.loc).pow(2)) / (2 * q.scale.pow(2))
+
+
+def _uniform_expected_log_x(low, high):
+    """E[log x] for x ~ Uniform(low, high) with 0 <= low < high."""
+    return (ember.xlogy(high, high) - ember.xlogy(low, low)) / (high - low) - 1
+
+
+@register_kl(Gamma, Normal)
+def _kl_gamma_normal(p, q):
+    return -p.entropy() - _normal_expected_log(q, p.mean, p.variance)
+
+
+@register_kl(Exponential, Normal)
+def _kl_exponential_normal(p, q):
+    return -p.entropy() - _normal_expected_log(q, p.mean, p.variance)
+
+
+@register_kl(Laplace, Normal)
+def _kl_laplace_normal(p, q):
+    return -p.entropy() - _normal_expected_log(q, p.mean, p.variance)
+
+
+@register_kl(Uniform, Normal)
+def _kl_uniform_normal(p, q):
+    return -p.entropy() - _normal_expected_log(q, p.mean, p.variance)
+
+
+@register_kl(Normal, Laplace)
+def _kl_normal_laplace(p, q):
+    d = p.loc - q.loc
+    # E|x - m| for x ~ N(mu, sigma): mean of a folded normal
+    abs_mean = p.scale * math.sqrt(2 / math.pi) * ember.exp(-d.pow(2) / (2 * p.scale.pow(2))) + d * ember.erf(
+        d / (p.scale * math.sqrt(2)))
+    return -p.entropy() + ember.log(2 * q.scale) + abs_mean / q.scale
+
+
+@register_kl(Gamma, Exponential)
+def _kl_gamma_exponential(p, q):
+    return -p.entropy() - q.rate.log() + q.rate * p.mean
+
+
+@register_kl(Exponential, Gamma)
+def _kl_exponential_gamma(p, q):
+    euler_gamma = 0.57721566490153286060
+    ratio = q.rate / p.rate
+    t1 = -q.concentration * ember.log(ratio)
+    return t1 + ratio + q.concentration.lgamma() + q.concentration * euler_gamma - (1 + euler_gamma)
+
+
+@register_kl(Uniform, Exponential)
+def _kl_uniform_exponential(p, q):
+    result = -p.entropy() - q.rate.log() + q.rate * (p.high + p.low) / 2
+    return _infinite_where(p.low < 0, result)
+
+
+@register_kl(Uniform, Gamma)
+def _kl_uniform_gamma(p, q):
+    expected_log_q = (
+        q.concentration * q.rate.log()
+        - q.concentration.lgamma()
+        + (q.concentration - 1) * _uniform_expected_log_x(p.low, p.high)
+        - q.rate * (p.high + p.low) / 2
+    )
+    return _infinite_where(p.low < 0, -p.entropy() - expected_log_q)
+
+
+@register_kl(Beta, Uniform)
+def _kl_beta_uniform(p, q):
+    result = -p.entropy() + (q.high - q.low).log()
+    return _infinite_where((q.low > 0) | (q.high < 1), result)
+
+
+@register_kl(Uniform, Beta)
+def _kl_uniform_beta(p, q):
+    a, b = q.concentration1, q.concentration0
+    log_beta = a.lgamma() + b.lgamma() - (a + b).lgamma()
+    expected_log_q = (
+        (a - 1) * _uniform_expected_log_x(p.low, p.high)
+        + (b - 1) * _uniform_expected_log_x(1 - p.high, 1 - p.low)
+        - log_beta
+    )
+    return _infinite_where((p.low < 0) | (p.high > 1), -p.entropy() - expected_log_q)

@@ -52,7 +52,7 @@ class Normal(ExponentialFamily):
 
     def rsample(self, sample_shape=Size()):
         shape = self._extended_shape(sample_shape)
-        eps = ember.randn(shape, dtype=self.loc.dtype)
+        eps = ember.randn(shape, dtype=self.loc.dtype, device=self.loc.device)
         return self.loc + eps * self.scale
 
     def log_prob(self, value):
@@ -167,7 +167,7 @@ class Laplace(Distribution):
         shape = self._extended_shape(sample_shape)
         eps = ember.finfo(self.loc.dtype).eps
         # u uniform on (eps - 1, 1): keeps log1p(-|u|) finite
-        u = ember.rand(shape, dtype=self.loc.dtype) * (2 - eps) + (eps - 1)
+        u = ember.rand(shape, dtype=self.loc.dtype, device=self.loc.device) * (2 - eps) + (eps - 1)
         return self.loc - self.scale * u.sign() * ember.log1p(-u.abs())
 
     def log_prob(self, value):

@@ -31,7 +31,7 @@ class Uniform(Distribution):
 
     @property
     def support(self):
-        return constraints.half_open_interval(self.low, self.high)
+        return constraints.interval(self.low, self.high)
 
     @property
     def mean(self):
@@ -51,7 +51,7 @@ class Uniform(Distribution):
 
     def rsample(self, sample_shape=Size()):
         shape = self._extended_shape(sample_shape)
-        rand = ember.rand(shape, dtype=self.low.dtype)
+        rand = ember.rand(shape, dtype=self.low.dtype, device=self.low.device)
         return self.low + rand * (self.high - self.low)
 
     def log_prob(self, value):
@@ -74,7 +74,7 @@ class Uniform(Distribution):
         return ember.log(self.high - self.low)
 
     def __repr__(self) -> str:
-        show = lambda t: t if t.numel() == 1 else t.size()  # noqa: E731
+        show = lambda t: t.item() if t.numel() == 1 else t.size()  # noqa: E731
         return f"Uniform(low: {show(self.low)}, high: {show(self.high)})"
 
 
@@ -115,7 +115,7 @@ class Exponential(ExponentialFamily):
 
     def rsample(self, sample_shape=Size()):
         shape = self._extended_shape(sample_shape)
-        standard = ember.empty(shape, dtype=self.rate.dtype).exponential_()
+        standard = ember.empty(shape, dtype=self.rate.dtype, device=self.rate.device).exponential_()
         return standard / self.rate
 
     def log_prob(self, value):
