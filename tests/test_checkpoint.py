@@ -225,3 +225,39 @@ def test_module_attribute_access():
     import ember.utils.checkpoint as ck
 
     assert ember.utils.checkpoint is ck
+
+
+def test_nondeterministic_recompute_raises_checkpoint_error():
+    import itertools
+
+    for m, fn in ((torch, torch.utils.checkpoint.checkpoint), (ember, checkpoint)):
+        calls = itertools.count()
+
+        def grows(t):
+            return t[: 2 + next(calls)].sin()
+
+        y = fn(grows, m.ones(5, requires_grad=True), use_reentrant=False)
+        with pytest.raises(RuntimeError, match="Recomputed values") as info:
+            y.sum().backward()
+        assert type(info.value).__name__ == "CheckpointError"
+
+
+def test_context_fn_wraps_forward_and_recompute():
+    events = []
+
+    class Mark:
+        def __init__(self, name):
+            self.name = name
+
+        def __enter__(self):
+            events.append(self.name)
+
+        def __exit__(self, *exc):
+            return False
+
+    x = ember.ones(2, requires_grad=True)
+    y = checkpoint(lambda t: t.exp(), x, use_reentrant=False, context_fn=lambda: (Mark("fwd"), Mark("recompute")))
+    assert events == ["fwd"]
+    y.sum().backward()
+    assert events == ["fwd", "recompute"]
+    np.testing.assert_allclose(x.grad.numpy(), np.exp([1.0, 1.0]), rtol=1e-6)

@@ -40,7 +40,7 @@ from ..autograd import backward as _autograd_backward
 from ..autograd.function import AccumulateGrad, Function
 from ..autograd.grad_mode import STATE, enable_grad
 
-__all__ = ["checkpoint", "checkpoint_sequential", "noop_context_fn", "CheckpointFunction"]
+__all__ = ["CheckpointError", "CheckpointFunction", "checkpoint", "checkpoint_sequential", "noop_context_fn"]
 
 _REENTRANT_WARNING = (
     "torch.utils.checkpoint: the use_reentrant parameter should be passed explicitly. Starting in "
@@ -189,9 +189,11 @@ class _NonReentrantCheckpoint(Function):
             # the rerun's graph ends at fresh leaves; with create_graph it must reach the
             # real inputs, so that the returned gradients are functions of them
             args = _detach_like(args)
-        with state.rng.replay(), enable_grad():
+        with state.rng.replay(), enable_grad(), state.recompute_ctx:
             outputs = _as_tuple(state.function(*args, **state.kwargs))
         tensor_outputs = [o for o in outputs if isinstance(o, Tensor)]
+        if state.determinism_check == "default":
+            _check_recomputed(state.output_meta, tensor_outputs)
         wanted = [args[i] for i in state.tensor_indices] + list(leaves)
         needs = ctx.needs_input_grad[1:]
         roots, root_grads = [], []
@@ -207,6 +209,20 @@ class _NonReentrantCheckpoint(Function):
         )
         grads = [next(found) if need and t.requires_grad else None for t, need in zip(wanted, needs)]
         return (None,) + tuple(grads)
+
+
+class CheckpointError(RuntimeError):
+    """The recomputation did not reproduce the forward pass (torch's CheckpointError)."""
+
+
+def _check_recomputed(expected: list, outputs: list) -> None:
+    got = [(tuple(o.shape), o.dtype) for o in outputs]
+    if got != expected:
+        raise CheckpointError(
+            "torch.utils.checkpoint: Recomputed values have different metadata than during "
+            f"the forward pass: (shape, dtype) {got} instead of {expected}. The function must "
+            "be deterministic and its inputs unchanged (pass determinism_check='none' to skip this check)."
+        )
 
 
 def _graph_leaves(outputs: list, own_leaves: list) -> list:
@@ -227,7 +243,7 @@ def _graph_leaves(outputs: list, own_leaves: list) -> list:
     return leaves
 
 
-def _checkpoint_without_reentrant(function, preserve_rng_state, args, kwargs):
+def _checkpoint_without_reentrant(function, preserve_rng_state, args, kwargs, recompute_ctx, determinism_check):
     if not STATE.enabled:
         return function(*args, **kwargs)
     rng = _RngSnapshot(preserve_rng_state)
@@ -245,6 +261,9 @@ def _checkpoint_without_reentrant(function, preserve_rng_state, args, kwargs):
     state.tensor_indices = tensor_indices
     state.outputs = tensor_outputs
     state.output_differentiable = [o.requires_grad for o in tensor_outputs]
+    state.output_meta = [(tuple(o.shape), o.dtype) for o in tensor_outputs]
+    state.recompute_ctx = recompute_ctx
+    state.determinism_check = determinism_check
     results = iter(_as_tuple(_NonReentrantCheckpoint.apply(state, *arg_tensors, *leaves)))
     packed = [next(results) if isinstance(o, Tensor) else o for o in flat]
     if not isinstance(outputs, tuple):
@@ -289,9 +308,11 @@ def checkpoint(
         return CheckpointFunction.apply(function, preserve_rng_state, *args)
     if determinism_check not in ("default", "none"):
         raise ValueError(f"determinism_check should be one of ['default', 'none'], but got {determinism_check}")
-    forward_ctx, _recompute_ctx = context_fn()
+    forward_ctx, recompute_ctx = context_fn()
     with forward_ctx:
-        return _checkpoint_without_reentrant(function, preserve_rng_state, args, kwargs)
+        return _checkpoint_without_reentrant(
+            function, preserve_rng_state, args, kwargs, recompute_ctx, determinism_check
+        )
 
 
 def checkpoint_sequential(functions, segments: int, input, use_reentrant: bool | None = None, **kwargs):
