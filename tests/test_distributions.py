@@ -335,3 +335,9 @@ def test_enumerate_support_and_repr():
         assert repr(e) == repr(t)
     assert repr(ember.distributions.Normal(0.0, 1.0)) == repr(torch.distributions.Normal(0.0, 1.0))
     assert repr(ember.distributions.Normal(ember.zeros(2), 1.0)) == repr(torch.distributions.Normal(torch.zeros(2), 1.0))
+
+
+def test_dirichlet_and_beta_mode_edge_cases():
+    compare(lambda m, c: m.distributions.Dirichlet(c).mode, [np.array([[.5, .7, .3], [2., .5, 3.], [.9, 1.5, .2]])], grad=False)
+    compare(lambda m, a, b: m.distributions.Beta(a, b).mode,
+            [np.array([.5, 2., .3, 1., 3.]), np.array([.7, .5, .2, 1., 2.])], grad=False)

@@ -114,9 +114,10 @@ class Dirichlet(ExponentialFamily):
     def mode(self):
         concentration_minus_one = (self.concentration - 1).clamp(min=0.0)
         mode = concentration_minus_one / concentration_minus_one.sum(-1, keepdim=True)
-        # every concentration below one: the density peaks at the vertex of the largest one
+        # every concentration below one: a vertex, chosen as torch does (argmax of the 0/0 = nan
+        # row, i.e. its first index)
         all_small = (self.concentration < 1).all(dim=-1, keepdim=True)
-        vertex = ember.nn.functional.one_hot(self.concentration.argmax(dim=-1), mode.shape[-1]).to(mode.dtype)
+        vertex = ember.nn.functional.one_hot(mode.argmax(dim=-1), mode.shape[-1]).to(mode.dtype)
         return ember.where(all_small, vertex, mode)
 
     @property
