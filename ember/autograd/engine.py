@@ -473,6 +473,8 @@ def _tensor_to_array(node, index, value):
 
 
 def _zeros_of_output(node, index, on_arrays):
+    if node._output_meta[index] is None:  # a non-tensor output of a user's Function
+        return None
     zeros = function.Tensor._zeros_like_output(node, index)
     return zeros._array if on_arrays else zeros
 

@@ -353,3 +353,24 @@ def test_hooks_see_tensors_in_array_mode():
     y.sum().backward()
     assert seen == [ember.Tensor, ember.Tensor]
     assert x.grad.tolist() == [20.0, 20.0, 20.0]
+
+
+def test_custom_function_with_a_non_tensor_output_that_gets_no_gradient():
+    seen = []
+    for m in (ember, torch):
+
+        class TwoAndCount(m.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2, 5, x * 3
+
+            @staticmethod
+            def backward(ctx, g1, g2, g3):
+                seen.append((g2 is None, g3 is not None and float(g3.abs().sum()) == 0.0))
+                return g1 * 2 + g3 * 3
+
+        x = m.ones(2, requires_grad=True)
+        doubled, count, _ = TwoAndCount.apply(x)
+        doubled.sum().backward()
+        assert count == 5 and x.grad.tolist() == [2.0, 2.0]
+    assert seen[0] == seen[1] == (True, True)  # None for the int; zeros for the unused tensor
