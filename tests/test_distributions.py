@@ -92,12 +92,16 @@ CASES = {
     "MVNPrecision": (lambda m, a, b: m.distributions.MultivariateNormal(a, precision_matrix=b), [_real(3), _spd(3)], _real(2, 3)),
     "Independent": (lambda m, a, b: m.distributions.Independent(m.distributions.Normal(a, b), 1), [_real(2, 3), _pos(2, 3)], _real(4, 2, 3)),
 }
+CASES["Cauchy"] = (lambda m, a, b: m.distributions.Cauchy(a, b), [_real(3), _pos(3)], _real(2, 3))
+CASES["HalfNormal"] = (lambda m, a: m.distributions.HalfNormal(a), [_pos(3)], _pos(2, 3))
+CASES["Geometric"] = (lambda m, a: m.distributions.Geometric(probs=a), [_unit(3)], RNG.integers(0, 5, (2, 3)).astype(np.float64))
+CASES["GeometricLogits"] = (lambda m, a: m.distributions.Geometric(logits=a), [_real(3)], RNG.integers(0, 5, (2, 3)).astype(np.float64))
 CASES["Uniform"] = (CASES["Uniform"][0], CASES["Uniform"][1], CASES["Uniform"][1][0] + 0.5 * CASES["Uniform"][1][1])
 
 NO_ENTROPY = {"Poisson"}
 NO_MODE = {"Uniform", "CategoricalProbs", "CategoricalLogits"}  # nan in both; compared without grad
 NO_CDF = {"Poisson", "BernoulliProbs", "BernoulliLogits", "CategoricalProbs", "CategoricalLogits", "OneHotCategorical",
-          "MVNCov", "MVNTril", "MVNPrecision", "Independent", "Beta", "Dirichlet"}
+          "MVNCov", "MVNTril", "MVNPrecision", "Independent", "Beta", "Dirichlet", "Geometric", "GeometricLogits"}
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -152,7 +156,7 @@ def test_sample_shapes_and_expand(name):
 
 
 @pytest.mark.parametrize("name", ["Normal", "Gamma", "Beta", "Exponential", "Laplace", "Poisson", "BernoulliProbs",
-                                  "Dirichlet", "MVNCov", "Uniform", "CategoricalProbs"])
+                                  "Dirichlet", "MVNCov", "Uniform", "CategoricalProbs", "HalfNormal", "Geometric"])
 def test_sample_moments_and_reproducibility(name):
     build, params, _ = CASES[name]
     d = build(ember, *_as(ember, params, False))
@@ -198,6 +202,9 @@ KL_PAIRS = {
     "Beta": (lambda m, a, b: m.distributions.Beta(a, b), lambda: [_pos(3), _pos(3)]),
     "Dirichlet": (lambda m, a: m.distributions.Dirichlet(a), lambda: [_pos(2, 3)]),
     "Poisson": (lambda m, a: m.distributions.Poisson(a), lambda: [_pos(3)]),
+    "Cauchy": (lambda m, a, b: m.distributions.Cauchy(a, b), lambda: [_real(3), _pos(3)]),
+    "HalfNormal": (lambda m, a: m.distributions.HalfNormal(a), lambda: [_pos(3)]),
+    "Geometric": (lambda m, a: m.distributions.Geometric(a), lambda: [_unit(3)]),
     "MVN": (lambda m, a, b: m.distributions.MultivariateNormal(a, covariance_matrix=b), lambda: [_real(2, 3), _spd(3)]),
     "Independent": (lambda m, a, b: m.distributions.Independent(m.distributions.Normal(a, b), 1), lambda: [_real(2, 3), _pos(2, 3)]),
 }
@@ -246,6 +253,8 @@ def test_register_kl_and_missing_pair():
     lambda m: m.distributions.MultivariateNormal(m.zeros(2), covariance_matrix=m.tensor([[1.0, 2.0], [2.0, 1.0]])),
     lambda m: m.distributions.MultivariateNormal(m.zeros(2)),
     lambda m: m.distributions.Bernoulli(),
+    lambda m: m.distributions.Geometric(m.tensor([0.0])),
+    lambda m: m.distributions.Cauchy(m.tensor([0.0]), m.tensor([0.0])),
 ])
 def test_bad_parameters_raise_value_error(build):
     with pytest.raises(ValueError):

@@ -23,3 +23,6 @@ from .kl import kl_divergence, register_kl
 from .multivariate_normal import MultivariateNormal
 
 __all__ += ["Independent", "MultivariateNormal", "kl_divergence", "register_kl"]
+from .more import Cauchy, Geometric, HalfNormal
+
+__all__ += ["Cauchy", "HalfNormal", "Geometric"]

@@ -11,6 +11,7 @@ from .independent import Independent
 from .multivariate_normal import MultivariateNormal, _batch_mahalanobis
 from .normal import Laplace, LogNormal, Normal
 from .uniform import Exponential, Uniform
+from .more import Cauchy, Geometric, HalfNormal
 from .utils import sum_rightmost
 
 _KL_REGISTRY: dict = {}
@@ -263,3 +264,20 @@ def _kl_uniform_beta(p, q):
         - log_beta
     )
     return _infinite_where((p.low < 0) | (p.high > 1), -p.entropy() - expected_log_q)
+
+
+@register_kl(Cauchy, Cauchy)
+def _kl_cauchy_cauchy(p, q):
+    t1 = ((p.scale + q.scale).pow(2) + (p.loc - q.loc).pow(2)).log()
+    t2 = (4 * p.scale * q.scale).log()
+    return t1 - t2
+
+
+@register_kl(HalfNormal, HalfNormal)
+def _kl_halfnormal_halfnormal(p, q):
+    return _kl_normal_normal(p.base_dist, q.base_dist)
+
+
+@register_kl(Geometric, Geometric)
+def _kl_geometric_geometric(p, q):
+    return -p.entropy() - ember.log1p(-q.probs) / p.probs - q.logits
