@@ -350,3 +350,14 @@ def test_dirichlet_and_beta_mode_edge_cases():
     compare(lambda m, c: m.distributions.Dirichlet(c).mode, [np.array([[.5, .7, .3], [2., .5, 3.], [.9, 1.5, .2]])], grad=False)
     compare(lambda m, a, b: m.distributions.Beta(a, b).mode,
             [np.array([.5, 2., .3, 1., 3.]), np.array([.7, .5, .2, 1., 2.])], grad=False)
+
+
+@pytest.mark.parametrize("build", [
+    lambda m: m.distributions.Normal(m.tensor(0.0), m.tensor(1.0)),
+    lambda m: m.distributions.Normal(m.tensor([0.0]), 1.0),
+    lambda m: m.distributions.Uniform(m.tensor([0.0]), 1.0),
+    lambda m: m.distributions.Uniform(0.0, 2.0),
+    lambda m: m.distributions.Gamma(m.ones(2, 3), 2.0),
+])
+def test_repr(build):
+    assert repr(build(ember)) == repr(build(torch))

@@ -8,6 +8,13 @@ from . import constraints
 from .utils import lazy_property
 
 
+def _repr_param(value):
+    """torch's repr of a parameter: the number if 0-d, the tensor if one element, else its size."""
+    if value.dim() == 0:
+        return value.item()
+    return value if value.numel() == 1 else value.size()
+
+
 class Distribution:
     """Base of every distribution: ``batch_shape`` independent members, each over ``event_shape``.
 
@@ -160,9 +167,7 @@ class Distribution:
 
     def __repr__(self) -> str:
         names = [k for k, _ in self.arg_constraints.items() if k in self.__dict__]
-        args = ", ".join(
-            f"{p}: {self.__dict__[p].item() if self.__dict__[p].numel() == 1 else self.__dict__[p].size()}" for p in names
-        )
+        args = ", ".join(f"{p}: {_repr_param(self.__dict__[p])}" for p in names)
         return self.__class__.__name__ + "(" + args + ")"
 
 

@@ -5,7 +5,7 @@ import ember
 from ember._tensor import Size
 
 from . import constraints
-from .distribution import Distribution, ExponentialFamily
+from .distribution import Distribution, ExponentialFamily, _repr_param
 from .utils import broadcast_all
 
 
@@ -74,8 +74,7 @@ class Uniform(Distribution):
         return ember.log(self.high - self.low)
 
     def __repr__(self) -> str:
-        show = lambda t: t.item() if t.numel() == 1 else t.size()  # noqa: E731
-        return f"Uniform(low: {show(self.low)}, high: {show(self.high)})"
+        return f"Uniform(low: {_repr_param(self.low)}, high: {_repr_param(self.high)})"
 
 
 class Exponential(ExponentialFamily):
