@@ -96,12 +96,16 @@ CASES["Cauchy"] = (lambda m, a, b: m.distributions.Cauchy(a, b), [_real(3), _pos
 CASES["HalfNormal"] = (lambda m, a: m.distributions.HalfNormal(a), [_pos(3)], _pos(2, 3))
 CASES["Geometric"] = (lambda m, a: m.distributions.Geometric(probs=a), [_unit(3)], RNG.integers(0, 5, (2, 3)).astype(np.float64))
 CASES["GeometricLogits"] = (lambda m, a: m.distributions.Geometric(logits=a), [_real(3)], RNG.integers(0, 5, (2, 3)).astype(np.float64))
+CASES["Binomial"] = (lambda m, a: m.distributions.Binomial(5, probs=a), [_unit(3)], RNG.integers(0, 6, (2, 3)).astype(np.float64))
+CASES["BinomialLogits"] = (lambda m, a: m.distributions.Binomial(m.tensor([3.0, 4.0, 5.0], dtype=a.dtype), logits=a), [_real(3)],
+                           RNG.integers(0, 4, (2, 3)).astype(np.float64))
 CASES["Uniform"] = (CASES["Uniform"][0], CASES["Uniform"][1], CASES["Uniform"][1][0] + 0.5 * CASES["Uniform"][1][1])
 
-NO_ENTROPY = {"Poisson"}
+NO_ENTROPY = {"Poisson", "BinomialLogits"}
 NO_MODE = {"Uniform", "CategoricalProbs", "CategoricalLogits"}  # nan in both; compared without grad
 NO_CDF = {"Poisson", "BernoulliProbs", "BernoulliLogits", "CategoricalProbs", "CategoricalLogits", "OneHotCategorical",
-          "MVNCov", "MVNTril", "MVNPrecision", "Independent", "Beta", "Dirichlet", "Geometric", "GeometricLogits"}
+          "MVNCov", "MVNTril", "MVNPrecision", "Independent", "Beta", "Dirichlet", "Geometric", "GeometricLogits",
+          "Binomial", "BinomialLogits"}
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -156,7 +160,7 @@ def test_sample_shapes_and_expand(name):
 
 
 @pytest.mark.parametrize("name", ["Normal", "Gamma", "Beta", "Exponential", "Laplace", "Poisson", "BernoulliProbs",
-                                  "Dirichlet", "MVNCov", "Uniform", "CategoricalProbs", "HalfNormal", "Geometric"])
+                                  "Dirichlet", "MVNCov", "Uniform", "CategoricalProbs", "HalfNormal", "Geometric", "Binomial"])
 def test_sample_moments_and_reproducibility(name):
     build, params, _ = CASES[name]
     d = build(ember, *_as(ember, params, False))
@@ -205,6 +209,7 @@ KL_PAIRS = {
     "Cauchy": (lambda m, a, b: m.distributions.Cauchy(a, b), lambda: [_real(3), _pos(3)]),
     "HalfNormal": (lambda m, a: m.distributions.HalfNormal(a), lambda: [_pos(3)]),
     "Geometric": (lambda m, a: m.distributions.Geometric(a), lambda: [_unit(3)]),
+    "Binomial": (lambda m, a: m.distributions.Binomial(4, a), lambda: [_unit(3)]),
     "MVN": (lambda m, a, b: m.distributions.MultivariateNormal(a, covariance_matrix=b), lambda: [_real(2, 3), _spd(3)]),
     "Independent": (lambda m, a, b: m.distributions.Independent(m.distributions.Normal(a, b), 1), lambda: [_real(2, 3), _pos(2, 3)]),
 }

@@ -26,3 +26,6 @@ __all__ += ["Independent", "MultivariateNormal", "kl_divergence", "register_kl"]
 from .more import Cauchy, Geometric, HalfNormal
 
 __all__ += ["Cauchy", "HalfNormal", "Geometric"]
+from .binomial import Binomial
+
+__all__ += ["Binomial"]

@@ -5,6 +5,7 @@ import math
 
 import ember
 
+from .binomial import Binomial
 from .discrete import Bernoulli, Categorical, OneHotCategorical, Poisson
 from .gamma import Beta, Dirichlet, Gamma
 from .independent import Independent
@@ -281,3 +282,12 @@ def _kl_halfnormal_halfnormal(p, q):
 @register_kl(Geometric, Geometric)
 def _kl_geometric_geometric(p, q):
     return -p.entropy() - ember.log1p(-q.probs) / p.probs - q.logits
+
+
+@register_kl(Binomial, Binomial)
+def _kl_binomial_binomial(p, q):
+    # the KL is finite only for equal total counts (torch: NotImplementedError when p's is smaller)
+    if bool((p.total_count < q.total_count).any()):
+        raise NotImplementedError("KL between Binomials where q.total_count > p.total_count is not implemented")
+    kl = p.total_count * (p.probs * (p.logits - q.logits) + (-p.probs).log1p() - (-q.probs).log1p())
+    return _infinite_where(p.total_count > q.total_count, kl)
