@@ -15,7 +15,18 @@ def _batch_of(*params) -> Size:
     return Size(params[0].shape)
 
 
-class Normal(ExponentialFamily):
+class _LocScale:
+    """The real ``loc`` and positive ``scale`` (broadcast together) of Normal, LogNormal, Laplace."""
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    has_rsample = True
+
+    def __init__(self, loc, scale, validate_args=None):
+        self.loc, self.scale = broadcast_all(loc, scale)
+        super().__init__(_batch_of(self.loc), validate_args=validate_args)
+
+
+class Normal(_LocScale, ExponentialFamily):
     """Normal(loc, scale).
 
     Example:
@@ -23,13 +34,7 @@ class Normal(ExponentialFamily):
         tensor(-0.9189)
     """
 
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(_batch_of(self.loc), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         return self._expand_params(Normal, batch_shape, ("loc", "scale"), _instance)
@@ -73,7 +78,7 @@ class Normal(ExponentialFamily):
         return 0.5 + 0.5 * math.log(2 * math.pi) + ember.log(self.scale)
 
 
-class LogNormal(Distribution):
+class LogNormal(_LocScale, Distribution):
     """LogNormal(loc, scale): exp of a Normal(loc, scale).
 
     Example:
@@ -81,13 +86,7 @@ class LogNormal(Distribution):
         tensor(1.6487)
     """
 
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.positive
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(_batch_of(self.loc), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         return self._expand_params(LogNormal, batch_shape, ("loc", "scale"), _instance)
@@ -128,7 +127,7 @@ class LogNormal(Distribution):
         return self.base_dist.entropy() + self.loc
 
 
-class Laplace(Distribution):
+class Laplace(_LocScale, Distribution):
     """Laplace(loc, scale).
 
     Example:
@@ -136,13 +135,7 @@ class Laplace(Distribution):
         tensor(1.6931)
     """
 
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(_batch_of(self.loc), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         return self._expand_params(Laplace, batch_shape, ("loc", "scale"), _instance)
