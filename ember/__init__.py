@@ -268,6 +268,7 @@ _LAZY_ATTRIBUTES = {
     "save": "serialization",
     "load": "serialization",
     "from_dlpack": "ops.dlpack",
+    "channel_shuffle": "nn.modules.channelshuffle",
     "finfo": "_type_info",
     "iinfo": "_type_info",
     # runtime flags, compile and top-level tensor utilities (_runtime_flags.py, _compile.py, ...)

@@ -78,3 +78,8 @@ def test_channel_shuffle_groups_must_be_an_int(groups):
     check_error(lambda m, x: m.nn.functional.channel_shuffle(x, groups), [np.zeros((2, 6, 3), np.float32)], TypeError)
     out = ember.nn.functional.channel_shuffle(ember.zeros(2, 6, 3), np.int64(2))
     assert tuple(out.shape) == (2, 6, 3)
+
+
+def test_top_level_channel_shuffle_like_torch():
+    x = np.arange(24, dtype=np.float32).reshape(1, 6, 2, 2)
+    assert ember.channel_shuffle(ember.tensor(x), 3).tolist() == torch.channel_shuffle(torch.tensor(x), 3).tolist()
