@@ -356,9 +356,8 @@ def _before_node(node, grads, on_arrays, stolen, targets, captured, inputs, need
     Returns the (possibly replaced) gradients and whether the node must still run.
     User code sees Tensors; in array mode they are unwrapped again afterwards.
     """
-    Tensor = function.Tensor
     if on_arrays:
-        grads = [None if g is None else Tensor._from_array(g) for g in grads]
+        grads = _tensors_of(grads)
     if node._tensor_hooks:  # hooks of the tensors this node made
         _run_tensor_hooks(node, grads)
         stolen.update(id(g._array) for g in grads if g is not None)
@@ -372,7 +371,7 @@ def _before_node(node, grads, on_arrays, stolen, targets, captured, inputs, need
                 grads = list(new)
                 stolen.update(id(g._array) for g in grads if g is not None)
     if on_arrays:
-        grads = [None if g is None else g._array for g in grads]
+        grads = [None if g is None else g._array for g in grads]  # hooks return Tensors
     return grads, run_node
 
 
@@ -409,7 +408,7 @@ def _call_backward(node, grads, retain_graph, on_arrays):
         grads = [g if g is not None else _zeros_of_output(node, i, on_arrays) for i, g in enumerate(grads)]
     array_call = on_arrays and fn._array_backward
     if on_arrays and not array_call:  # a backward written with Tensors
-        grads = [None if g is None else _wrap(g) for g in grads]
+        grads = _tensors_of(grads)
     try:
         if array_call:
             node._saved_as_arrays = True
@@ -426,16 +425,16 @@ def _call_backward(node, grads, retain_graph, on_arrays):
         raise
     if len(results) != len(node.next_functions):
         raise _wrong_count(node, results)
-    if on_arrays:
-        if array_call and node._hooks:  # the hooks see Tensors
-            results = tuple(None if r is None else _wrap(_as_array(node, i, r)) for i, r in enumerate(results))
-            grads = [None if g is None else _wrap(g) for g in grads]
-        if node._hooks:
-            results = _run_node_hooks(node, results, grads)
-        if node._hooks or not array_call:
-            results = tuple(None if r is None else _tensor_to_array(node, i, r) for i, r in enumerate(results))
-    elif node._hooks:
-        results = _run_node_hooks(node, results, grads)
+    if node._hooks:
+        if array_call:  # the hooks see Tensors
+            results = _tensors_of([None if r is None else _as_array(node, i, r) for i, r in enumerate(results)])
+            grads = _tensors_of(grads)
+        for hook in node._hooks:
+            new = hook(results, tuple(grads))
+            if new is not None:
+                results = tuple(new)
+    if on_arrays and (node._hooks or not array_call):  # Tensor results back to arrays
+        results = tuple(None if r is None else _tensor_to_array(node, i, r) for i, r in enumerate(results))
     if not retain_graph and node._saved is not None:
         node._release_saved()
     return results
@@ -453,16 +452,10 @@ def _wrong_count(node, results) -> RuntimeError:
     )
 
 
-def _run_node_hooks(node, results, grads):
-    for hook in node._hooks:
-        new = hook(results, tuple(grads))
-        if new is not None:
-            results = tuple(new)
-    return results
-
-
-def _wrap(arr):
-    return function.Tensor._from_array(arr)
+def _tensors_of(arrays) -> list:
+    """Array-mode gradients (arrays or None) as Tensors, for code written with Tensors."""
+    wrap = function.Tensor._from_array
+    return [None if a is None else wrap(a) for a in arrays]
 
 
 def _tensor_to_array(node, index, value):

@@ -346,10 +346,7 @@ class Function(metaclass=_FunctionMeta):
         if cls._array_forward:
             if STATE.enabled:
                 return _apply_recorded(cls, args, kwargs)
-            out = cls.forward(NO_GRAPH_CTX, *[a._array if isinstance(a, Tensor) else a for a in args], **kwargs)
-            if type(out) is tuple:
-                return tuple(None if o is None else Tensor._from_array(o) for o in out)
-            return Tensor._from_array(out)
+            return _run_unrecorded(cls, [a._array if isinstance(a, Tensor) else a for a in args], kwargs)
 
         # A user's Function: forward sees Tensors, with recording off.
         needs = STATE.enabled and any(isinstance(a, Tensor) and a._requires_grad for a in args)
@@ -374,6 +371,14 @@ class Function(metaclass=_FunctionMeta):
 
 
 _NO_EDGE = (None, 0)
+
+
+def _run_unrecorded(cls, raw, kwargs):
+    """Run an ember op's forward on arrays with no graph node; wrap its output(s)."""
+    out = cls.forward(NO_GRAPH_CTX, *raw, **kwargs)
+    if type(out) is tuple:
+        return tuple(None if o is None else Tensor._from_array(o) for o in out)
+    return Tensor._from_array(out)
 
 
 def _apply_recorded(cls, args, kwargs):
@@ -405,10 +410,7 @@ def _apply_recorded(cls, args, kwargs):
         meta.append(None)
         needs.append(False)
     if not recorded:
-        out = cls.forward(NO_GRAPH_CTX, *raw, **kwargs)
-        if type(out) is tuple:
-            return tuple(None if o is None else Tensor._from_array(o) for o in out)
-        return Tensor._from_array(out)
+        return _run_unrecorded(cls, raw, kwargs)
 
     node = _new_object(cls._node_cls)  # Node.__init__, inlined
     node._seq = next(_sequence)
