@@ -79,7 +79,16 @@ def _inplace(input: Tensor, result: Tensor, name: str) -> Tensor:
     return apply_inplace(input, result, name)
 
 
-# ------------------------------------------------------------------ erf (for gelu)
+# ------------------------------------------------------------ normal CDF (for gelu)
+def _cdf_and_density(a):
+    """``(Phi(a), exp(-a**2 / 2))`` as arrays: exact erf for float64, else the fast kernel."""
+    if a.dtype == np.float64:
+        xp = xp_of(a)
+        cdf = _erf_math.erf(a * (1.0 / math.sqrt(2.0)))
+        cdf += 1
+        cdf *= 0.5
+        return cdf, xp.exp(a * a * -0.5)
+    return _erf_math.normal_cdf_and_density(a)
 
 
 class _NormalCdf(Function):
@@ -91,10 +100,7 @@ class _NormalCdf(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        if a.dtype == np.float64:
-            cdf = 0.5 * (1.0 + _erf_math.erf(a / math.sqrt(2.0)))
-        else:
-            cdf, _ = _erf_math.normal_cdf_and_density(a)
+        cdf, _ = _cdf_and_density(a)
         return xp_of(a).asarray(cdf, dtype=a.dtype)
 
     @staticmethod
@@ -295,42 +301,29 @@ class _Gelu(Function):
             ctx.save_for_backward(a)
             inner = math.sqrt(2.0 / math.pi) * (a + 0.044715 * a * a * a)
             return xp.asarray(0.5 * a * (1.0 + xp.tanh(inner)), dtype=a.dtype)
-        if a.dtype == np.float64:
-            ctx.save_for_backward(a)
-            cdf = _erf_math.erf(a * (1.0 / math.sqrt(2.0)))
-            cdf += 1
-            cdf *= 0.5
-            return xp.asarray(cdf * a)
-        # float32 and lower: Phi(a) and exp(-a**2/2) in a few passes, kept for backward,
-        # which then needs no transcendental function at all.
-        cdf, density = _erf_math.normal_cdf_and_density(a)
+        # Phi(a) and exp(-a**2/2) are kept for backward, which then needs no
+        # transcendental function at all.
+        cdf, density = _cdf_and_density(a)
         ctx.save_for_backward(a, cdf, density)
         return xp.asarray(a * cdf, dtype=a.dtype)
 
     @staticmethod
     def backward(ctx, grad):
-        saved = ctx.saved_tensors
-        a = saved[0]
         if ctx.approximate == "tanh":
+            (a,) = ctx.saved_tensors
             k = math.sqrt(2.0 / math.pi)
             inner = (a + a * a * a * 0.044715) * k
             t = tanh(inner) if isinstance(inner, Tensor) else xp_of(inner).tanh(inner)
             slope = (1 + t) * 0.5 + a * (1 - t * t) * (1 + a * a * (3 * 0.044715)) * (0.5 * k)
             return grad * slope
+        a, cdf, density = ctx.saved_tensors
         if isinstance(grad, Tensor):  # a graph of the backward is wanted
             return grad * (_NormalCdf.apply(a) + a * _normal_pdf(a))
-        # On arrays: the slope Phi(a) + a * pdf(a).
-        if len(saved) == 3:
-            cdf, density = saved[1], saved[2]
-            slope = a * density
-            slope *= a.dtype.type(1.0 / math.sqrt(2.0 * math.pi))
-            slope += cdf
-            slope = slope.astype(a.dtype, copy=False)
-        else:  # float64: exact erf
-            slope = _erf_math.erf(a * (1.0 / math.sqrt(2.0)))
-            slope += 1
-            slope *= 0.5
-            slope += a * np.exp(a * a * -0.5) * (1.0 / math.sqrt(2.0 * math.pi))
+        # On arrays: the slope Phi(a) + a * pdf(a) from the saved Phi and density.
+        slope = a * density
+        slope *= a.dtype.type(1.0 / math.sqrt(2.0 * math.pi))
+        slope += cdf
+        slope = slope.astype(a.dtype, copy=False)
         slope *= grad
         return slope
 
