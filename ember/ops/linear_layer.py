@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from .._tensor import Tensor
 from ..autograd.function import Function
-from ._util import xp_of
+from ._util import column_sums, xp_of
 from .indexing import _type_letter as _type_name
 
 __all__ = ["bilinear", "linear"]
@@ -49,7 +49,7 @@ class Linear(Function):
             g2 = grad.reshape(rows, out_features)
             grad_x = (g2 @ weight).reshape(x.shape) if need_x else None
             grad_w = g2.T @ x.reshape(rows, in_features) if need_w else None
-            grad_b = _column_sums(g2) if need_b else None
+            grad_b = column_sums(g2) if need_b else None
             return grad_x, grad_w, grad_b
         grad_x = grad.matmul(weight) if need_x else None
         grad_w = None
@@ -57,13 +57,6 @@ class Linear(Function):
             grad_w = grad.reshape(rows, out_features).t().matmul(x.reshape(rows, in_features))
         # The engine sums the bias gradient over the leading dims.
         return grad_x, grad_w, (grad if need_b else None)
-
-
-def _column_sums(rows):
-    """``rows.sum(axis=0)``; for float32/64 as one BLAS matrix-vector product (3x faster)."""
-    if rows.dtype.char in "fd" and rows.shape[0] > 1:
-        return xp_of(rows).ones(rows.shape[0], rows.dtype) @ rows
-    return rows.sum(axis=0)
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

@@ -26,7 +26,7 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
-from ._util import shape_str, xp_of
+from ._util import column_sums, shape_str, xp_of
 
 __all__ = [
     "batch_norm",
@@ -341,7 +341,7 @@ class LayerNormRows(Normalize):
         if need_w:
             grad_w = xp.einsum("ij,ij->j", g, xhat).reshape(weight.shape).astype(x.dtype)
         if need_b:
-            grad_b = (xp.ones(g.shape[0], cdt) @ g).reshape(ctx.bias_shape).astype(x.dtype)
+            grad_b = column_sums(g).reshape(ctx.bias_shape).astype(x.dtype)
         if need_x:
             # (g w - mean(g w) - xhat mean(g w xhat)) * invstd, each row
             gw = g * weight.astype(cdt, copy=False).reshape(-1) if weight is not None else g.copy()
