@@ -80,15 +80,29 @@ def _inplace(input: Tensor, result: Tensor, name: str) -> Tensor:
 
 
 # ------------------------------------------------------------ normal CDF (for gelu)
-def _cdf_and_density(a):
-    """``(Phi(a), exp(-a**2 / 2))`` as arrays: exact erf for float64, else the fast kernel."""
+def _normal_cdf_array(a):
+    """Phi(a) as an array: exact erf for float64, else the fast float32 kernel."""
     if a.dtype == np.float64:
-        xp = xp_of(a)
         cdf = _erf_math.erf(a * (1.0 / math.sqrt(2.0)))
         cdf += 1
         cdf *= 0.5
-        return cdf, xp.exp(a * a * -0.5)
-    return _erf_math.normal_cdf_and_density(a)
+        return cdf
+    return _erf_math.normal_cdf(a)
+
+
+def _gelu_and_slope_arrays(a, with_slope: bool):
+    """``(a * Phi(a), Phi(a) + a * pdf(a))`` as arrays (the slope None unless wanted);
+    exact erf for float64, else the fused float32 kernel."""
+    if a.dtype != np.float64:
+        return _erf_math.gelu_and_slope(a, with_slope)
+    cdf = _normal_cdf_array(a)
+    slope = None
+    if with_slope:
+        slope = xp_of(a).exp(a * a * -0.5)
+        slope *= a * (1.0 / math.sqrt(2.0 * math.pi))
+        slope += cdf
+    cdf *= a
+    return cdf, slope
 
 
 class _NormalCdf(Function):
@@ -100,8 +114,7 @@ class _NormalCdf(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        cdf, _ = _cdf_and_density(a)
-        return xp_of(a).asarray(cdf, dtype=a.dtype)
+        return xp_of(a).asarray(_normal_cdf_array(a), dtype=a.dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -301,11 +314,12 @@ class _Gelu(Function):
             ctx.save_for_backward(a)
             inner = math.sqrt(2.0 / math.pi) * (a + 0.044715 * a * a * a)
             return xp.asarray(0.5 * a * (1.0 + xp.tanh(inner)), dtype=a.dtype)
-        # Phi(a) and exp(-a**2/2) are kept for backward, which then needs no
-        # transcendental function at all.
-        cdf, density = _cdf_and_density(a)
-        ctx.save_for_backward(a, cdf, density)
-        return xp.asarray(a * cdf, dtype=a.dtype)
+        # The slope Phi(a) + a * pdf(a) comes out of the same pass as the output (while
+        # the chunk is in cache) and is kept, so backward is a single product; it is
+        # skipped when no graph is recorded.
+        out, slope = _gelu_and_slope_arrays(a, with_slope=bool(ctx.needs_input_grad))
+        ctx.save_for_backward(a, slope)
+        return xp.asarray(out, dtype=a.dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -316,16 +330,12 @@ class _Gelu(Function):
             t = tanh(inner) if isinstance(inner, Tensor) else xp_of(inner).tanh(inner)
             slope = (1 + t) * 0.5 + a * (1 - t * t) * (1 + a * a * (3 * 0.044715)) * (0.5 * k)
             return grad * slope
-        a, cdf, density = ctx.saved_tensors
+        a, slope = ctx.saved_tensors
         if isinstance(grad, Tensor):  # a graph of the backward is wanted
             return grad * (_NormalCdf.apply(a) + a * _normal_pdf(a))
-        # On arrays: the slope Phi(a) + a * pdf(a) from the saved Phi and density.
-        slope = a * density
-        slope *= a.dtype.type(1.0 / math.sqrt(2.0 * math.pi))
-        slope += cdf
-        slope = slope.astype(a.dtype, copy=False)
-        slope *= grad
-        return slope
+        # On arrays: the slope saved by forward (float32 for float16 inputs: the
+        # engine casts the gradient back to a's dtype).
+        return grad * slope
 
 
 class _Silu(Function):

@@ -1,5 +1,8 @@
 """Activations against torch: functional forms, modules (repr, weights), gradchecks."""
 
+import math
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -204,3 +207,37 @@ def test_gelu_special_values_match_torch():
     # (torch's gelu(+inf) is nan, ember's inf: listed under known differences)
     values = np.array([np.nan, -np.inf, 0.0, -0.0, 30.0, -30.0, 1e-30], np.float32)
     check(lambda m, x: m.nn.functional.gelu(x), inputs=[values], grad=False)
+
+
+def test_gelu_special_values_and_their_gradients_match_torch():
+    values = np.array([np.nan, -np.inf, 0.0, -0.0, 30.0, -30.0, 1e-30, -1e-30, 1e30, -1e30,
+                       -5.0, -9.0, -14.0, 5.5, 6.5, 1e10, -1e10], np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # overflow of x**2 inside the kernel stays silent
+        check(lambda m, x: m.nn.functional.gelu(x), inputs=[values])
+
+
+def test_gelu_at_plus_inf_is_inf_with_nan_gradient():
+    # torch gives nan for gelu(+inf); ember keeps inf * Phi(inf) = inf (a known difference)
+    x = ember.tensor([np.inf], requires_grad=True)
+    ember.nn.functional.gelu(x).backward(ember.ones(1))
+    assert x.grad is not None and np.isnan(x.grad.numpy()[0])
+    assert ember.nn.functional.gelu(ember.tensor([np.inf])).item() == np.inf
+
+
+def test_gelu_float32_kernel_is_close_to_exact_erf():
+    # Stricter than the comparison with torch: value and slope against float64 math.erf
+    # on a dense grid spanning both tails and many cache-sized chunks.
+    x = np.linspace(-14.0, 14.0, 280_001).astype(np.float32)
+    x64 = x.astype(np.float64)
+    phi = 0.5 * np.vectorize(math.erfc)(-x64 / math.sqrt(2.0))
+    slope = phi + x64 * np.exp(-x64 * x64 / 2) / math.sqrt(2.0 * math.pi)
+    xt = ember.tensor(x, requires_grad=True)
+    out = ember.nn.functional.gelu(xt)
+    out.backward(ember.ones_like(out))
+    value = out.detach().numpy()
+    # |error| / |x| is the error of Phi
+    assert np.max(np.abs(value - x64 * phi) / np.maximum(np.abs(x64), 1e-30)) < 2e-7
+    assert np.max(np.abs(xt.grad.numpy() - slope)) < 4e-7
+    with ember.no_grad():  # the no-graph path (no slope) gives the same values
+        np.testing.assert_array_equal(ember.nn.functional.gelu(ember.tensor(x)).numpy(), value)
