@@ -457,7 +457,8 @@ class Tensor:
         ``other`` is a Tensor or a raw array of the same device.
         """
         arr = self._array
-        other = getattr(other, "_array", other)
+        if isinstance(other, Tensor):  # (not getattr with a default: that raises and catches for arrays)
+            other = other._array
         if arr.flags.writeable and arr.shape == other.shape:
             arr += other
         else:

@@ -21,8 +21,13 @@ __all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"]
 
 
 class _AnomalyState:
-    enabled = False
-    check_nan = True
+    __slots__ = ("enabled", "check_nan")
+
+    def __init__(self):
+        # Instance slots, not class attributes: every recorded op reads ``enabled``, and
+        # Python reads a slot faster than a class-level default.
+        self.enabled = False
+        self.check_nan = True
 
 
 STATE = _AnomalyState()

@@ -1,10 +1,11 @@
 """The backward pass: walks the recorded graph from the outputs to the leaves.
 
-Reading order: ``run_backward`` counts, for every node reachable from the roots, how
-many edges lead into it; a node runs once all of them have delivered their gradient
-(so each node runs exactly once, after everything that depends on it).  Among ready
-nodes the most recently created runs first.  Nothing recurses, so a chain of 100,000
-ops is fine.  Incoming gradients are summed down to each input's shape and cast to its
+Reading order: nodes run newest first.  Every node is created after the nodes its inputs
+came from, so its sequence number is larger than theirs: when the newest waiting node
+is taken, every node that could still send it a gradient is newer and has already run.
+So each node runs exactly once, after everything that depends on it, with no pass that
+counts edges first (only ``inputs=`` walks the graph beforehand, to skip the parts that
+lead to no requested input).  Nothing recurses, so a chain of 100,000 ops is fine.  Incoming gradients are summed down to each input's shape and cast to its
 dtype here, in one place, so no op undoes broadcasting itself.
 """
 
@@ -55,38 +56,29 @@ def _root_edge(tensor):
     return (grad_accumulator_for(tensor), 0)
 
 
-def _discover(root_edges):
-    """Return {node: number of edges into it} for every node reachable from the roots."""
-    dependencies = {}
+def _discover(root_edges) -> set:
+    """Every node reachable from the roots."""
+    seen = set()
     stack = []
     for node, _ in root_edges:
-        if node is None:
-            continue
-        if node in dependencies:
-            dependencies[node] += 1
-        else:
-            dependencies[node] = 1
+        if node is not None and node not in seen:
+            seen.add(node)
             stack.append(node)
     while stack:
-        node = stack.pop()
-        for child, _ in node.next_functions:
-            if child is None:
-                continue
-            if child in dependencies:
-                dependencies[child] += 1
-            else:
-                dependencies[child] = 1
+        for child, _ in stack.pop().next_functions:
+            if child is not None and child not in seen:
+                seen.add(child)
                 stack.append(child)
-    return dependencies
+    return seen
 
 
-def _needed_nodes(dependencies, targets):
+def _needed_nodes(reachable, targets):
     """Nodes from which some target node can be reached (the only ones worth running)."""
     target_nodes = {node for node, _ in targets}
     needed = set()
     # Post-order over the discovered graph without recursion.
     visited = set()
-    for start in list(dependencies):
+    for start in list(reachable):
         if start in visited:
             continue
         stack = [(start, iter(start.next_functions))]
@@ -237,14 +229,13 @@ def run_backward(
             edge = (t.grad_fn, t._output_nr) if t.grad_fn is not None else (grad_accumulator_for(t), 0)
             targets.setdefault(edge, []).append(i)
 
-    dependencies = _discover(root_edges)
-    needed = _needed_nodes(dependencies, targets) if inputs is not None else None
+    needed = _needed_nodes(_discover(root_edges), targets) if inputs is not None else None
     captured = [None] * len(inputs) if inputs is not None else None
     on_arrays = not create_graph
     Tensor = function.Tensor
 
-    buffers = {}
-    ready = []  # a heap of (-sequence number, node): the newest ready node runs first
+    buffers = {}  # node -> the gradients it has received so far, one slot per output
+    ready = []  # a heap of (-sequence number, node): the newest waiting node runs first
     push = heapq.heappush
     pop = heapq.heappop
 
@@ -257,7 +248,7 @@ def run_backward(
     _FINAL_CALLBACKS.stack.append(final_callbacks)
     try:
         for (node, nr), g in zip(root_edges, grad_tensors):
-            _deliver(node, nr, g._array if on_arrays else g, buffers, dependencies, ready, needed)
+            _deliver(node, nr, g._array if on_arrays else g, buffers, ready, needed)
         check_anomaly = anomaly.STATE.enabled
         while ready:
             node = pop(ready)[1]
@@ -274,7 +265,7 @@ def run_backward(
             if not run_node or (grads[0] is None and all(g is None for g in grads)):
                 for child, nr in node.next_functions:
                     if child is not None:
-                        _deliver(child, nr, None, buffers, dependencies, ready, needed)
+                        _deliver(child, nr, None, buffers, ready, needed)
                 continue
             fn = node._fn
             if on_arrays and fn._array_backward and node._num_outputs == 1 and node._hooks is None:
@@ -309,7 +300,7 @@ def run_backward(
                         # (no local name for g's array: _accumulate counts its references)
                         meta = input_meta[i]
                         if on_arrays:
-                            if type(g) is not np.ndarray or g.shape != meta[0] or g.dtype != meta[1]:
+                            if type(g) is not np.ndarray or g.shape != meta[0] or (g.dtype is not meta[1] and g.dtype != meta[1]):
                                 g = _fit_gradient(node, i, g, meta, True)
                         elif not isinstance(g, Tensor) or g._array.shape != meta[0] or g._array.dtype != meta[1]:
                             g = _fit_gradient(node, i, g, meta, False)
@@ -318,13 +309,10 @@ def run_backward(
                         buf = buffers.get(child)
                         if buf is None:
                             buf = buffers[child] = [None] * child._num_outputs
+                            push(ready, (-child._seq, child))
                         if g is not None:
                             prev = buf[nr]
                             buf[nr] = g if prev is None else _add(prev, g)
-                        left = dependencies[child] - 1
-                        dependencies[child] = left
-                        if left == 0:
-                            push(ready, (-child._seq, child))
                 i += 1
         for callback in final_callbacks:  # the list may grow while it is walked
             callback()
@@ -334,20 +322,17 @@ def run_backward(
     return captured
 
 
-def _deliver(node, output_nr, grad, buffers, dependencies, ready, needed) -> None:
-    """Add ``grad`` to the node's input buffer; queue the node once all inputs arrived."""
+def _deliver(node, output_nr, grad, buffers, ready, needed) -> None:
+    """Add ``grad`` to the node's input buffer, queueing the node on its first gradient."""
     if needed is not None and node not in needed:
         return
     buf = buffers.get(node)
     if buf is None:
         buf = buffers[node] = [None] * node._num_outputs
+        heapq.heappush(ready, (-node._seq, node))
     if grad is not None:
         prev = buf[output_nr]
         buf[output_nr] = grad if prev is None else _add(prev, grad)
-    left = dependencies[node] - 1
-    dependencies[node] = left
-    if left == 0:
-        heapq.heappush(ready, (-node._seq, node))
 
 
 def _before_node(node, grads, on_arrays, stolen, targets, captured, inputs, needed, accumulate, create_graph):

@@ -343,34 +343,116 @@ class Function(metaclass=_FunctionMeta):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        if cls._array_forward:
-            if STATE.enabled:
-                return _apply_recorded(cls, args, kwargs)
-            return _run_unrecorded(cls, [a._array if isinstance(a, Tensor) else a for a in args], kwargs)
+        """Run the op on ``args``, recording its node if some input needs a gradient.
 
-        # A user's Function: forward sees Tensors, with recording off.
-        needs = STATE.enabled and any(isinstance(a, Tensor) and a._requires_grad for a in args)
-        node = cls._node_cls()
-        node._needs = tuple(needs and isinstance(a, Tensor) and a._requires_grad for a in args)
-        prev = STATE.enabled
-        STATE.enabled = False
-        try:
-            outputs = cls.forward(node, *args, **kwargs)
-        finally:
-            STATE.enabled = prev
-        if not needs:
-            return outputs
+        For ember's own ops this is the hot path of every training step, so it is
+        written out flat: one pass over the inputs gathers their arrays, the graph edges
+        and the shape/dtype each input's gradient must have; the node and the output
+        tensor are filled in place.
+        """
+        if not cls._array_forward:
+            return _apply_user_function(cls, args, kwargs)
+        if not STATE.enabled:
+            return _run_unrecorded(cls, [a._array if isinstance(a, Tensor) else a for a in args], kwargs)
+        raw = []
+        edges = []
+        meta = []
+        needs = []
+        recorded = False
+        for a in args:
+            if isinstance(a, Tensor):
+                arr = a._array
+                raw.append(arr)
+                if a._requires_grad:
+                    recorded = True
+                    fn = a.grad_fn
+                    edges.append((fn, a._output_nr) if fn is not None else (grad_accumulator_for(a), 0))
+                    meta.append((arr.shape, arr.dtype))
+                    needs.append(True)
+                    continue
+            else:
+                raw.append(a)
+            edges.append(_NO_EDGE)
+            meta.append(None)
+            needs.append(False)
+        if not recorded:
+            return _run_unrecorded(cls, raw, kwargs)
+
+        node = _new_object(cls._node_cls)  # Node.__init__, inlined
+        node._seq = next(_sequence)
+        node._saved = None
+        node._to_save = ()
+        node._needs = tuple(needs)
+        node._saved_as_arrays = False
         if anomaly.STATE.enabled:
             node._creation_trace = traceback.extract_stack()[:-2]
-        _edges_and_meta(node, args)
-        single = not isinstance(outputs, tuple)
-        out_arrays = tuple(
-            o._array if isinstance(o, Tensor) else None for o in ((outputs,) if single else outputs)
-        )
-        return _record(node, args, args, outputs, out_arrays, single)
+        node.next_functions = tuple(edges)
+        node._input_meta = tuple(meta)
+        outputs = cls.forward(node, *raw, **kwargs)
+        if type(outputs) is tuple:
+            return _record(node, args, raw, outputs, outputs, False)
+
+        out = _new_object(Tensor)  # Tensor._from_array, inlined
+        out._array = outputs
+        out._version_counter = [0]
+        if outputs.dtype.kind in "fV" and node._non_differentiable is None:
+            out._requires_grad = True
+            out.grad_fn = node
+        else:
+            out._requires_grad = False
+            out.grad_fn = None
+        to_save = node._to_save
+        if to_save:
+            node._to_save = ()
+            saved = []
+            for value in to_save:
+                # Ops save their inputs, their output or constants: find which, cheaply.
+                if value is outputs and out.grad_fn is node:
+                    saved.append((SAVED_OUTPUT, outputs, out._version_counter, 0, 0))
+                    continue
+                if type(value) is np.ndarray:
+                    for i, r in enumerate(raw):
+                        if value is r and r is not args[i]:
+                            counter = args[i]._version_counter
+                            saved.append((SAVED_TENSOR, args[i], counter, counter[0], 0))
+                            break
+                    else:
+                        saved.append(_saved_entry(value, args, raw, (outputs,), (out,)))
+                elif value is None or type(value) in _PLAIN_CONSTANTS:
+                    saved.append((SAVED_CONST, value, None, 0, 0))
+                else:
+                    saved.append(_saved_entry(value, args, raw, (outputs,), (out,)))
+            node._saved = saved
+        return out
 
 
 _NO_EDGE = (None, 0)
+
+
+def _apply_user_function(cls, args, kwargs):
+    """``apply`` of a user's Function: forward sees Tensors, with recording off."""
+    needs = STATE.enabled and any(isinstance(a, Tensor) and a._requires_grad for a in args)
+    node = cls._node_cls()
+    node._needs = tuple(needs and isinstance(a, Tensor) and a._requires_grad for a in args)
+    prev = STATE.enabled
+    STATE.enabled = False
+    try:
+        outputs = cls.forward(node, *args, **kwargs)
+    finally:
+        STATE.enabled = prev
+    if not needs:
+        return outputs
+    if anomaly.STATE.enabled:
+        node._creation_trace = traceback.extract_stack()[:-3]
+    _edges_and_meta(node, args)
+    # Numbered after its inputs' nodes (a leaf's AccumulateGrad may have been made just
+    # now): the engine runs nodes newest first.
+    node._seq = next(_sequence)
+    single = not isinstance(outputs, tuple)
+    out_arrays = tuple(
+        o._array if isinstance(o, Tensor) else None for o in ((outputs,) if single else outputs)
+    )
+    return _record(node, args, args, outputs, out_arrays, single)
 
 
 def _run_unrecorded(cls, raw, kwargs):
@@ -379,85 +461,6 @@ def _run_unrecorded(cls, raw, kwargs):
     if type(out) is tuple:
         return tuple(None if o is None else Tensor._from_array(o) for o in out)
     return Tensor._from_array(out)
-
-
-def _apply_recorded(cls, args, kwargs):
-    """Run an ember op on arrays, recording its node if some input needs a gradient.
-
-    This is the hot path of every training step, so it is written out flat: one pass
-    over the inputs gathers their arrays, the graph edges and the shape/dtype each
-    input's gradient must have; the node and the output tensor are filled in place.
-    """
-    raw = []
-    edges = []
-    meta = []
-    needs = []
-    recorded = False
-    for a in args:
-        if isinstance(a, Tensor):
-            arr = a._array
-            raw.append(arr)
-            if a._requires_grad:
-                recorded = True
-                fn = a.grad_fn
-                edges.append((fn, a._output_nr) if fn is not None else (grad_accumulator_for(a), 0))
-                meta.append((arr.shape, arr.dtype))
-                needs.append(True)
-                continue
-        else:
-            raw.append(a)
-        edges.append(_NO_EDGE)
-        meta.append(None)
-        needs.append(False)
-    if not recorded:
-        return _run_unrecorded(cls, raw, kwargs)
-
-    node = _new_object(cls._node_cls)  # Node.__init__, inlined
-    node._seq = next(_sequence)
-    node._saved = None
-    node._to_save = ()
-    node._needs = tuple(needs)
-    node._saved_as_arrays = False
-    if anomaly.STATE.enabled:
-        node._creation_trace = traceback.extract_stack()[:-3]
-    node.next_functions = tuple(edges)
-    node._input_meta = tuple(meta)
-    outputs = cls.forward(node, *raw, **kwargs)
-    if type(outputs) is tuple:
-        return _record(node, args, raw, outputs, outputs, False)
-
-    out = _new_object(Tensor)  # Tensor._from_array, inlined
-    out._array = outputs
-    out._version_counter = [0]
-    if outputs.dtype.kind in "fV" and node._non_differentiable is None:
-        out._requires_grad = True
-        out.grad_fn = node
-    else:
-        out._requires_grad = False
-        out.grad_fn = None
-    to_save = node._to_save
-    if to_save:
-        node._to_save = ()
-        saved = []
-        for value in to_save:
-            # Ops save their inputs, their output or constants: find which, cheaply.
-            if value is outputs and out.grad_fn is node:
-                saved.append((SAVED_OUTPUT, outputs, out._version_counter, 0, 0))
-                continue
-            if type(value) is np.ndarray:
-                for i, r in enumerate(raw):
-                    if value is r and r is not args[i]:
-                        counter = args[i]._version_counter
-                        saved.append((SAVED_TENSOR, args[i], counter, counter[0], 0))
-                        break
-                else:
-                    saved.append(_saved_entry(value, args, raw, (outputs,), (out,)))
-            elif value is None or type(value) in _PLAIN_CONSTANTS:
-                saved.append((SAVED_CONST, value, None, 0, 0))
-            else:
-                saved.append(_saved_entry(value, args, raw, (outputs,), (out,)))
-        node._saved = saved
-    return out
 
 
 _new_object = object.__new__
