@@ -80,6 +80,10 @@ class Sum(Function):
         ctx.in_shape = a.shape
         ctx.dims = dims
         ctx.keepdim = keepdim
+        if np_dtype is None and type(a) is np.ndarray and a.dtype.char in "fd":
+            # The common case, float32/64 summed in its own dtype: the ufunc directly
+            # (ndarray.sum goes through a Python wrapper in NumPy).
+            return np.asarray(np.add.reduce(a, axis=dims, keepdims=keepdim))
         if np_dtype is None and a.dtype.kind in "biu":
             np_dtype = np.dtype(np.int64)  # torch sums integers and bools as int64
         acc = accumulation_dtype(a) if np_dtype is None or np_dtype == a.dtype else None
