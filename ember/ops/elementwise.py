@@ -241,18 +241,37 @@ class Relu(Function):
     def forward(ctx, a):
         if a.dtype == np.bool_:
             raise RuntimeError("Boolean inputs not supported for relu")
-        out = xp_of(a).maximum(a, 0)  # a Python 0 keeps a's dtype
+        xp = xp_of(a)
+        # max(0, a) against an array of zeros: NumPy's maximum with a scalar operand
+        # runs an unvectorized loop, three times slower than the two-array one even with
+        # the allocation.  NumPy returns one operand on ties (-0.0 vs 0.0): the second
+        # for float32/64, the first for float16; -0.0 must stay -0.0 as in torch
+        # (nan stays nan either way).
+        zeros = xp.zeros(a.shape, a.dtype)
+        out = xp.maximum(a, zeros) if a.dtype == np.float16 else xp.maximum(zeros, a)
         if type(out) is not np.ndarray:
-            out = xp_of(a).asarray(out)
+            out = xp.asarray(out)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        # torch: the gradient at 0 is 0.  A comparison records no graph, so the product
-        # stays differentiable in grad alone.
-        return grad * (out > 0)
+        # torch: the gradient is 0 where out <= 0 (so at 0) and passes elsewhere, nan
+        # included.  A comparison records no graph, so the product stays
+        # differentiable in grad alone.
+        if type(grad) is np.ndarray and grad.size >= _RELU_FLOAT_MASK_MIN and grad.dtype.kind == "f":
+            # The same 0/1 factor as float math: NumPy's product with a bool mask casts
+            # the mask in a slow buffered loop.  ceil(out) >= 1 where out > 0, +-0 at
+            # +-0; fmin maps nan (and inf) to 1.
+            factor = np.ceil(out)
+            np.fmin(factor, np.ones_like(factor), out=factor)
+            factor *= grad
+            return factor
+        return grad * ~(out <= 0)
+
+
+_RELU_FLOAT_MASK_MIN = 4096  # below this, the extra NumPy calls cost more than the cast
 
 
 class Addcmul(Function):

@@ -321,6 +321,22 @@ def test_relu_abs_sign_gradients_at_zero():
         check(fn, inputs=[x])
 
 
+@pytest.mark.parametrize("size", [8, 5000])  # both sides of the backward's float-mask threshold
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+def test_relu_signed_zero_nan_and_inf_match_torch(size, dtype):
+    special = np.array([-0.0, 0.0, np.nan, -np.nan, np.inf, -np.inf, 1e-40, -1e-40], np.float64)
+    x = np.resize(special, size).astype(dtype)
+    x[8:] = np.random.default_rng(0).standard_normal(size - 8)
+    e_out, t_out = check(lambda m, t: m.relu(t), inputs=[x])
+    # -0.0 stays -0.0 (torch clamps only what is below 0), in values and in sign
+    np.testing.assert_array_equal(np.signbit(e_out.detach().numpy()), np.signbit(t_out.detach().numpy()))
+    # torch's gradient passes where out is nan, and is 0 at +-0
+    te, tt = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ember.relu(te).backward(ember.ones(size, dtype=te.dtype))
+    torch.relu(tt).backward(torch.ones(size, dtype=tt.dtype))
+    np.testing.assert_array_equal(te.grad.numpy(), tt.grad.numpy())
+
+
 def test_clamp_gradient_passes_at_the_bounds():
     check(lambda m, x: x.clamp(-1.0, 1.0), inputs=[np.array([-2.0, -1.0, 0.0, 1.0, 2.0], np.float32)])
     check(lambda m, x: x.clamp(2.0, 1.0), inputs=[np.array([0.0, 1.0, 1.5, 2.0, 3.0], np.float32)])
