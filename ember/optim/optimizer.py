@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from .._blas import axpy
 from .._tensor import Tensor
 
 __all__ = [
@@ -578,9 +579,10 @@ def addcdiv_(target, t1, t2, value: float, tmp) -> None:
 
 
 def add_scaled_(target, src, alpha: float, tmp) -> None:
-    """``target.add_(src, alpha=alpha)``."""
+    """``target.add_(src, alpha=alpha)``: one fused BLAS axpy where possible (torch's
+    kernel fuses it too, so the result is bitwise the same), else two NumPy passes."""
     if alpha == 1:
         np.add(target, src, out=target)
-    else:
+    elif not axpy(alpha, src, target):
         np.multiply(src, alpha, out=tmp)
         np.add(target, tmp, out=target)

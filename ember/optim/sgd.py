@@ -87,10 +87,10 @@ class SGD(Optimizer):
                         add_scaled_(buf, garr, 1 - dampening, ws.get(1, buf))
                         bump_version(buf_t)
                     update = buf_t._array
-                    if nesterov:
+                    if nesterov:  # grad + momentum * buf, fused like torch's add(alpha=)
                         nest = ws.get(2, garr)
-                        np.multiply(update, momentum, out=nest)
-                        np.add(garr, nest, out=nest)
+                        np.copyto(nest, garr)
+                        add_scaled_(nest, update, momentum, ws.get(1, nest))
                         update = nest
                 add_scaled_(parr, update, -lr, ws.get(1, parr))
                 bump_version(p)
