@@ -257,21 +257,10 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        # torch: the gradient is 0 where out <= 0 (so at 0) and passes elsewhere, nan
-        # included.  A comparison records no graph, so the product stays
-        # differentiable in grad alone.
-        if type(grad) is np.ndarray and grad.size >= _RELU_FLOAT_MASK_MIN and grad.dtype.kind == "f":
-            # The same 0/1 factor as float math: NumPy's product with a bool mask casts
-            # the mask in a slow buffered loop.  ceil(out) >= 1 where out > 0, +-0 at
-            # +-0; fmin maps nan (and inf) to 1.
-            factor = np.ceil(out)
-            np.fmin(factor, np.ones_like(factor), out=factor)
-            factor *= grad
-            return factor
-        return grad * ~(out <= 0)
-
-
-_RELU_FLOAT_MASK_MIN = 4096  # below this, the extra NumPy calls cost more than the cast
+        # torch: the gradient is 0 where out <= 0 (so at +-0) and passes elsewhere, nan
+        # included; out is never below 0, so that is out != 0.  A comparison records no
+        # graph, so the product stays differentiable in grad alone.
+        return grad * (out != 0)
 
 
 class Addcmul(Function):
