@@ -244,11 +244,15 @@ class Relu(Function):
         xp = xp_of(a)
         # max(0, a) against an array of zeros: NumPy's maximum with a scalar operand
         # runs an unvectorized loop, three times slower than the two-array one even with
-        # the allocation.  NumPy returns one operand on ties (-0.0 vs 0.0): the second
-        # for float32/64, the first for float16; -0.0 must stay -0.0 as in torch
-        # (nan stays nan either way).
-        zeros = xp.zeros(a.shape, a.dtype)
-        out = xp.maximum(a, zeros) if a.dtype == np.float16 else xp.maximum(zeros, a)
+        # the allocation (which only costs more below a few hundred elements).  NumPy
+        # returns one operand on ties (-0.0 vs 0.0): the second for float32/64, the
+        # first for float16; -0.0 must stay -0.0 as in torch (nan stays nan either way).
+        if a.dtype == np.float16:
+            out = xp.maximum(a, xp.zeros(a.shape, a.dtype))
+        elif a.size < 256:
+            out = xp.maximum(0, a)  # a Python 0 keeps a's dtype
+        else:
+            out = xp.maximum(xp.zeros(a.shape, a.dtype), a)
         if type(out) is not np.ndarray:
             out = xp.asarray(out)
         ctx.save_for_backward(out)
