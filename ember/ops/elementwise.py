@@ -247,12 +247,13 @@ class Relu(Function):
         # the allocation (which only costs more below a few hundred elements).  NumPy
         # returns one operand on ties (-0.0 vs 0.0): the second for float32/64, the
         # first for float16; -0.0 must stay -0.0 as in torch (nan stays nan either way).
-        if a.dtype == np.float16:
-            out = xp.maximum(a, xp.zeros(a.shape, a.dtype))
-        elif a.size < 256:
+        if a.size < 256 and a.dtype != np.float16:
             out = xp.maximum(0, a)  # a Python 0 keeps a's dtype
         else:
-            out = xp.maximum(xp.zeros(a.shape, a.dtype), a)
+            # zeros_like keeps a's memory layout (a transposed input gives a transposed
+            # output, as in torch); for C-order inputs plain zeros is cheaper.
+            zeros = xp.zeros(a.shape, a.dtype) if a.flags.c_contiguous else xp.zeros_like(a)
+            out = xp.maximum(a, zeros) if a.dtype == np.float16 else xp.maximum(zeros, a)
         if type(out) is not np.ndarray:
             out = xp.asarray(out)
         ctx.save_for_backward(out)

@@ -632,3 +632,12 @@ def test_erf_family_matches_torch_in_float32():
         check(lambda m, a, name=name: getattr(m, name)(a), inputs=[x], rtol=2e-6, atol=1e-37)
     u = np.linspace(-0.9999, 0.9999, 2001, dtype=np.float32)
     check(lambda m, a: m.erfinv(a), inputs=[u], rtol=2e-6)
+
+
+@pytest.mark.parametrize("shape", [(600, 3), (6, 3)])
+def test_relu_of_a_transposed_input_keeps_its_layout_as_torch(shape):
+    t = torch.randn(*shape).t()
+    e = ember.tensor(t.numpy())
+    assert e.relu().stride() == t.relu().stride()
+    assert e.relu().is_contiguous() == t.relu().is_contiguous()
+    np.testing.assert_array_equal(e.relu().numpy(), t.relu().numpy())
