@@ -207,6 +207,10 @@ def _abort_on_uncaught_exception(exc_type, exc, tb) -> None:
                 )
                 sys.stderr.flush()
                 sys.stdout.flush()
+                # mpiexec forwards each rank's output through pipes and stops forwarding
+                # when the abort kills the job: on a busy machine the traceback was lost
+                # unless the launcher got a moment to read it first.
+                time.sleep(0.5)
             finally:
                 mpi().COMM_WORLD.Abort(1)
 
