@@ -253,26 +253,13 @@ def run_backward(
         while ready:
             node = pop(ready)[1]
             grads = buffers.pop(node)
-            run_node = True
-            if node._hooked or targets:
-                grads, run_node = _before_node(
-                    node, grads, on_arrays, stolen, targets, captured, inputs, needed, accumulate, create_graph
-                )
-            if type(node) is AccumulateGrad:
-                if run_node and accumulate and grads[0] is not None:
-                    _accumulate(node, grads[0], create_graph, stolen, on_arrays)
-                continue
-            if not run_node or (grads[0] is None and all(g is None for g in grads)):
-                for child, nr in node.next_functions:
-                    if child is not None:
-                        _deliver(child, nr, None, buffers, ready, needed)
-                continue
-            fn = node._fn
-            if on_arrays and fn._array_backward and node._num_outputs == 1 and node._hooks is None:
-                # The common case, inlined: an ember op's backward on arrays.
+            plain = node._plain_backward if on_arrays and not targets else None
+            if plain is not None and grads[0] is not None:
+                # The common case, inlined: an ember op with one output and no hooks,
+                # its backward run on arrays.
                 node._saved_as_arrays = True
                 try:
-                    results = fn.backward(node, *grads)
+                    results = plain(node, grads[0])
                 except Exception as exc:
                     _name_node_in(exc, node)
                     raise
@@ -285,8 +272,22 @@ def run_backward(
                 if not retain_graph and node._saved:
                     node._saved = function.FREED  # node._release_saved(), inlined
             else:
+                run_node = True
+                if node._hooked or targets:
+                    grads, run_node = _before_node(
+                        node, grads, on_arrays, stolen, targets, captured, inputs, needed, accumulate, create_graph
+                    )
+                if type(node) is AccumulateGrad:
+                    if run_node and accumulate and grads[0] is not None:
+                        _accumulate(node, grads[0], create_graph, stolen, on_arrays)
+                    continue
+                if not run_node or (grads[0] is None and all(g is None for g in grads)):
+                    for child, nr in node.next_functions:
+                        if child is not None:
+                            _deliver(child, nr, None, buffers, ready, needed)
+                    continue
                 results = _call_backward(node, grads, retain_graph, on_arrays)
-                if not fn._array_forward or node._hooks:
+                if not node._fn._array_forward or node._hooks:
                     # gradients from a user's Function or hook are never stolen by a leaf
                     stolen.update(id(getattr(g, "_array", g)) for g in results if g is not None)
             if check_anomaly:

@@ -74,6 +74,7 @@ class Node:
         "_saved",
         "_seq",
         "_saved_as_arrays",
+        "_plain_backward",
         "__dict__",
         "__weakref__",
     )
@@ -163,6 +164,7 @@ class Node:
         """``hook(grad_inputs, grad_outputs)`` runs after this node's backward."""
         if self._hooks is None:
             self._hooks = []
+            self._plain_backward = None
         self._hooks.append(hook)
         return _RemovableHandle(self._hooks, hook)
 
@@ -171,6 +173,7 @@ class Node:
         if self._pre_hooks is None:
             self._pre_hooks = []
             self._hooked = True
+            self._plain_backward = None
         self._pre_hooks.append(hook)
         return _RemovableHandle(self._pre_hooks, hook)
 
@@ -178,6 +181,7 @@ class Node:
         if self._tensor_hooks is None:
             self._tensor_hooks = {}
             self._hooked = True
+            self._plain_backward = None
         hooks = self._tensor_hooks.setdefault(output_nr, [])
         hooks.append(hook)
         return _RemovableHandle(hooks, hook)
@@ -222,6 +226,9 @@ def _init_node(node) -> None:
     node._to_save = ()
     node._needs = None
     node._saved_as_arrays = False  # the engine sets it around a backward call on arrays
+    # The op's backward where the engine may call it directly on arrays (an ember op with
+    # one output and no hooks), else None.
+    node._plain_backward = None
 
 
 # A saved value is a tuple (kind, value, version counter, version at save, output_nr):
@@ -323,6 +330,10 @@ class _FunctionMeta(type):
         if namespace.get("_node_qualified_name"):
             node_attributes["_qualified_name"] = namespace["_node_qualified_name"]
         cls._node_cls = type(node_name, (Node,), node_attributes)
+        # What a node of an ember op whose backward also runs on arrays starts with
+        # (Node._plain_backward).
+        array_op = getattr(cls, "_array_forward", False) and getattr(cls, "_array_backward", False)
+        cls._plain_backward = cls.backward if array_op else None
 
 
 class Function(metaclass=_FunctionMeta):
@@ -384,6 +395,7 @@ class Function(metaclass=_FunctionMeta):
         node._to_save = ()
         node._needs = tuple(needs)
         node._saved_as_arrays = False
+        node._plain_backward = cls._plain_backward
         if anomaly.STATE.enabled:
             node._creation_trace = traceback.extract_stack()[:-2]
         node.next_functions = tuple(edges)
@@ -487,6 +499,8 @@ def _edges_and_meta(node, args) -> None:
 def _record(node, args, raw, outputs, out_arrays, single):
     """Attach a node with several outputs (or a user Function's node) to the graph."""
     node._num_outputs = len(out_arrays)
+    if node._num_outputs != 1:
+        node._plain_backward = None
     node._output_meta = tuple(None if a is None else (a.shape, a.dtype) for a in out_arrays)
     non_diff = node._non_differentiable
     dirty = node._dirty
