@@ -286,14 +286,52 @@ def native_batch_norm(input, weight, bias, running_mean, running_var, training: 
 
 
 # ------------------------------------------------------------------ layer norm
+def _outer(col, row):
+    """``col[:, None] * row`` as a new array, through a BLAS product with an inner dim of 2.
+
+    NumPy's broadcasting multiply runs one short inner loop per row (three times slower
+    on (2048, 128)), and its matmul with an inner dim of 1 does not reach BLAS.  The zero
+    second terms add exactly nothing, so every element is the rounded ``col[i] * row[j]``.
+    """
+    xp = xp_of(col)
+    lhs = xp.zeros((col.shape[0], 2), col.dtype)
+    lhs[:, 0] = col
+    rhs = xp.zeros((2, row.shape[0]), row.dtype)
+    rhs[0] = row
+    return lhs @ rhs
+
+
+def _add_to_rows(rows, vector) -> None:
+    """``rows += vector`` in place, for a (n, d) array and a (d,) vector.
+
+    Broadcasting a short vector runs one inner loop per row; viewing ``k`` rows as one
+    long row against the vector tiled ``k`` times runs few long loops (twice as fast).
+    """
+    n, d = rows.shape
+    k = math.gcd(n, max(1, 8192 // max(d, 1)))
+    if k > 1 and rows.flags.c_contiguous:
+        rows.reshape(n // k, k * d).__iadd__(xp_of(vector).tile(vector, k))
+    else:
+        rows += vector
+
+
+def _row_dots(a, b):
+    """``(a * b).sum(axis=1)`` without the product array (NumPy's vecdot beats einsum)."""
+    xp = xp_of(a)
+    return xp.vecdot(a, b) if hasattr(xp, "vecdot") else xp.einsum("ij,ij->i", a, b)
+
+
 class LayerNormRows(Normalize):
     """Layer norm of ``x`` seen as rows of ``D`` values (its trailing normalized dims).
 
     The same math as ``Normalize``, specialised because transformers run it on every
-    block: the row statistics come from BLAS matrix-vector products (three times faster
-    than NumPy's row sums), the mean and 1/std are kept for backward instead of the
-    centred input, and every pass is in place.  With ``create_graph=True`` the backward
-    is ``Normalize``'s, written in ember ops.
+    block, and written around what NumPy is slow at: broadcasting a per-row value over
+    a row runs one short inner loop per row, so the code does as few such passes as it
+    can.  Row statistics come from BLAS matrix-vector products (three times faster than
+    NumPy's row sums) and ``vecdot``; the per-row ``invstd`` times the per-column weight
+    is one BLAS outer product (``_outer``); the centred input is kept for backward (it is
+    computed anyway, and recomputing it there would cost two row-broadcast passes).
+    With ``create_graph=True`` the backward is ``Normalize``'s, written in ember ops.
     """
 
     _array_backward = True
@@ -307,14 +345,16 @@ class LayerNormRows(Normalize):
         rows = x.reshape(-1, d).astype(cdt, copy=False)
         xp = xp_of(rows)
         mean = rows @ xp.full(d, 1.0 / d, cdt)
-        y = rows - mean[:, None]
-        var = xp.einsum("ij,ij->i", y, y) / cdt.type(d)
+        centered = rows - mean[:, None]
+        var = _row_dots(centered, centered) / cdt.type(d)
         invstd = 1.0 / xp.sqrt(var + cdt.type(eps))
-        y *= invstd[:, None]
-        if weight is not None:
-            y *= weight.astype(cdt, copy=False).reshape(d)
+        if weight is not None:  # y = centered * (invstd outer weight): one full pass
+            y = _outer(invstd, weight.astype(cdt, copy=False).reshape(d))
+            y *= centered
+        else:  # einsum's per-row scaling beats the broadcasting multiply
+            y = xp.einsum("ij,i->ij", centered, invstd)
         if bias is not None:
-            y += bias.astype(cdt, copy=False).reshape(d)
+            _add_to_rows(y, bias.astype(cdt, copy=False).reshape(d))
         # What Normalize's graph backward (create_graph=True) reads:
         ctx.dims = tuple(range(x.ndim - len(normalized_shape), x.ndim))
         ctx.param_shape = normalized_shape
@@ -322,7 +362,7 @@ class LayerNormRows(Normalize):
         ctx.batch_stats = True
         ctx.eps = eps
         ctx.bias_shape = bias.shape if bias is not None else None
-        ctx.row_stats = (mean, invstd, d)
+        ctx.row_stats = (centered, invstd)
         return y.astype(x.dtype, copy=False).reshape(x.shape)
 
     @staticmethod
@@ -331,27 +371,31 @@ class LayerNormRows(Normalize):
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         if isinstance(grad, Tensor):  # a graph of the backward is wanted
             return _normalize_backward_graph(ctx, grad, x, weight, need_x, need_w, need_b)
-        mean, invstd, d = ctx.row_stats
-        cdt = mean.dtype
-        xp = xp_of(x)
-        g = grad.reshape(-1, d).astype(cdt, copy=False)
-        xhat = x.reshape(g.shape).astype(cdt, copy=False) - mean[:, None]
-        xhat *= invstd[:, None]
+        centered, invstd = ctx.row_stats
+        n, d = centered.shape
+        cdt = centered.dtype
+        xp = xp_of(centered)
+        g = grad.reshape(n, d).astype(cdt, copy=False)
+        w = weight.astype(cdt, copy=False).reshape(d) if weight is not None else xp.ones(d, cdt)
         grad_x = grad_w = grad_b = None
-        if need_w:
-            grad_w = xp.einsum("ij,ij->j", g, xhat).reshape(weight.shape).astype(x.dtype)
         if need_b:
             grad_b = column_sums(g).reshape(ctx.bias_shape).astype(x.dtype)
+        if need_x or need_w:
+            # xhat = centered * invstd, so sums of g * xhat are invstd-weighted sums of
+            # g * centered: BLAS products instead of row-broadcast passes
+            g_centered = g * centered
+            if need_w:
+                grad_w = (invstd @ g_centered).reshape(weight.shape).astype(x.dtype)
         if need_x:
-            # (g w - mean(g w) - xhat mean(g w xhat)) * invstd, each row
-            gw = g * weight.astype(cdt, copy=False).reshape(-1) if weight is not None else g.copy()
-            mean_gw = gw @ xp.full(d, 1.0 / d, cdt)
-            mean_gwx = xp.einsum("ij,ij->i", gw, xhat) / cdt.type(d)
-            xhat *= mean_gwx[:, None]
-            gw -= xhat
-            gw -= mean_gw[:, None]
-            gw *= invstd[:, None]
-            grad_x = gw.astype(x.dtype, copy=False).reshape(x.shape)
+            # invstd * (g w - mean(g w) - xhat mean(g w xhat)) for each row, as
+            # g * (invstd outer w) - centered * (invstd^2 mean(g w xhat)) - invstd mean(g w)
+            mean_gw = (g @ w) / cdt.type(d)
+            mean_gwx = (g_centered @ w) * invstd / cdt.type(d)
+            gx = _outer(invstd, w)
+            gx *= g
+            gx -= xp.einsum("ij,i->ij", centered, invstd * invstd * mean_gwx, out=g_centered)
+            gx -= (invstd * mean_gw)[:, None]
+            grad_x = gx.astype(x.dtype, copy=False).reshape(x.shape)
         return grad_x, grad_w, grad_b
 
 

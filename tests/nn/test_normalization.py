@@ -226,6 +226,51 @@ def test_layer_norm_of_non_contiguous_input_and_empty_batch():
     check(lambda m, x, w, b: F(m).layer_norm(x, (5,), w, b), [(0, 5), (5,), (5,)])
 
 
+
+@pytest.mark.parametrize("shape", [(64, 3, 8), (7, 130), (2, 32, 64, 16)])
+def test_layer_norm_rows_match_torch_closely(shape):
+    # row counts that do and do not tile the bias into long rows, affine parameters
+    # present or absent one at a time, at float32 rounding tolerance
+    d = shape[-1]
+    tol = dict(atol=2e-6, rtol=1e-5, grad_atol=2e-5, grad_rtol=1e-5)
+    check(lambda m, x, w, b: F(m).layer_norm(x, (d,), w, b), [shape, (d,), (d,)], **tol)
+    check(lambda m, x, b: F(m).layer_norm(x, (d,), None, b), [shape, (d,)], **tol)
+    check(lambda m, x, w: F(m).layer_norm(x, (d,), w), [shape, (d,)], **tol)
+
+
+def test_layer_norm_of_rows_with_a_large_mean_keeps_precision():
+    # centred before squaring: with a mean 300 times the spread, a variance taken as
+    # mean(x^2) - mean^2 in float32 would be noise; only the rounded float32 mean may
+    # cost digits (as it does in torch)
+    rng = np.random.default_rng(3)
+    x = (rng.standard_normal((16, 32)) * 0.5 + 150.0).astype(np.float32)
+    w, b = rng.standard_normal(32).astype(np.float32), rng.standard_normal(32).astype(np.float32)
+    centred = x.astype(np.float64) - x.astype(np.float64).mean(axis=1, keepdims=True)
+    exact = centred / np.sqrt((centred**2).mean(axis=1, keepdims=True) + 1e-5) * w + b
+    got = F(ember).layer_norm(ember.tensor(x), (32,), ember.tensor(w), ember.tensor(b)).numpy()
+    np.testing.assert_allclose(got, exact, atol=1e-4, rtol=0)
+
+
+def test_layer_norm_gradients_when_only_some_inputs_need_them():
+    shapes = [(6, 4, 8), (8,), (8,)]
+    check(lambda m, x, w, b: F(m).layer_norm(x, (8,), w.detach(), b.detach()), shapes)
+    check(lambda m, x, w, b: F(m).layer_norm(x.detach(), (8,), w, b.detach()), shapes)
+    check(lambda m, x, w, b: F(m).layer_norm(x.detach(), (8,), w.detach(), b), shapes)
+    check(lambda m, x, w, b: F(m).layer_norm(x.transpose(0, 1), (8,), w, b), shapes)
+
+
+def test_layer_norm_backward_twice_with_retain_graph_gives_the_same_gradients():
+    x = ember.randn(5, 3, 8, requires_grad=True)
+    w, b = ember.randn(8, requires_grad=True), ember.randn(8, requires_grad=True)
+    y = F(ember).layer_norm(x, (8,), w, b)
+    g = ember.randn(5, 3, 8)
+    y.backward(g, retain_graph=True)
+    first = [t.grad.clone() for t in (x, w, b)]
+    y.backward(g)
+    for t, g1 in zip((x, w, b), first):
+        np.testing.assert_allclose(t.grad.numpy(), 2 * g1.numpy(), rtol=1e-5, atol=1e-6)
+
+
 # ------------------------------------------------------------------ RMS norm
 @pytest.mark.parametrize(
     "normalized,shapes,eps",
