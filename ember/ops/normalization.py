@@ -286,8 +286,8 @@ def native_batch_norm(input, weight, bias, running_mean, running_var, training: 
 
 
 # ------------------------------------------------------------------ layer norm
-def _outer(col, row):
-    """``col[:, None] * row`` as a new array, through a BLAS product with an inner dim of 2.
+def _outer(col, row, out=None):
+    """``col[:, None] * row`` (into ``out``), through a BLAS product with an inner dim of 2.
 
     NumPy's broadcasting multiply runs one short inner loop per row (three times slower
     on (2048, 128)), and its matmul with an inner dim of 1 does not reach BLAS.  The zero
@@ -298,7 +298,21 @@ def _outer(col, row):
     lhs[:, 0] = col
     rhs = xp.zeros((2, row.shape[0]), row.dtype)
     rhs[0] = row
-    return lhs @ rhs
+    return xp.matmul(lhs, rhs, out=out)
+
+
+def _rows_of_new(shape, d, dtype, xp):
+    """A new array of ``shape`` and its (n, d) rows view to compute into.
+
+    Results are returned as the new array itself, not as a reshaped view of a 2-D one:
+    the autograd engine copies a gradient that is a view before making it a ``.grad``.
+    """
+    result = xp.empty(shape, dtype)
+    return result, result.reshape(-1, d)
+
+
+def _as_result(result, dtype):
+    return result if result.dtype == dtype else result.astype(dtype)
 
 
 def _add_to_rows(rows, vector) -> None:
@@ -348,11 +362,12 @@ class LayerNormRows(Normalize):
         centered = rows - mean[:, None]
         var = _row_dots(centered, centered) / cdt.type(d)
         invstd = 1.0 / xp.sqrt(var + cdt.type(eps))
+        result, y = _rows_of_new(x.shape, d, cdt, xp)
         if weight is not None:  # y = centered * (invstd outer weight): one full pass
-            y = _outer(invstd, weight.astype(cdt, copy=False).reshape(d))
+            _outer(invstd, weight.astype(cdt, copy=False).reshape(d), out=y)
             y *= centered
         else:  # einsum's per-row scaling beats the broadcasting multiply
-            y = xp.einsum("ij,i->ij", centered, invstd)
+            xp.einsum("ij,i->ij", centered, invstd, out=y)
         if bias is not None:
             _add_to_rows(y, bias.astype(cdt, copy=False).reshape(d))
         # What Normalize's graph backward (create_graph=True) reads:
@@ -363,7 +378,7 @@ class LayerNormRows(Normalize):
         ctx.eps = eps
         ctx.bias_shape = bias.shape if bias is not None else None
         ctx.row_stats = (centered, invstd)
-        return y.astype(x.dtype, copy=False).reshape(x.shape)
+        return _as_result(result, x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -391,11 +406,12 @@ class LayerNormRows(Normalize):
             # g * (invstd outer w) - centered * (invstd^2 mean(g w xhat)) - invstd mean(g w)
             mean_gw = (g @ w) / cdt.type(d)
             mean_gwx = (g_centered @ w) * invstd / cdt.type(d)
-            gx = _outer(invstd, w)
+            result, gx = _rows_of_new(x.shape, d, cdt, xp)
+            _outer(invstd, w, out=gx)
             gx *= g
             gx -= xp.einsum("ij,i->ij", centered, invstd * invstd * mean_gwx, out=g_centered)
             gx -= (invstd * mean_gw)[:, None]
-            grad_x = gx.astype(x.dtype, copy=False).reshape(x.shape)
+            grad_x = _as_result(result, x.dtype)
         return grad_x, grad_w, grad_b
 
 
