@@ -457,11 +457,11 @@ class Tensor:
         ``other`` is a Tensor or a raw array of the same device.
         """
         arr = self._array
-        if isinstance(other, Tensor):  # (not getattr with a default: that raises and catches for arrays)
+        if isinstance(other, Tensor):
             other = other._array
-        if arr.flags.writeable and arr.shape == other.shape:
+        try:
             arr += other
-        else:
+        except ValueError:  # a read-only array, or other does not fit arr's shape
             self._array = arr + other
         self._version_counter[0] += 1
 

@@ -152,7 +152,7 @@ def _add(prev, grad):
 
 
 def _accumulate(node: AccumulateGrad, grad, create_graph: bool, stolen: set, on_arrays: bool) -> None:
-    variable = node.variable
+    variable = node._variable_ref()  # node.variable, inlined
     if variable is None:  # the leaf no longer exists: nobody can read its gradient
         return
     if variable._hooks is None and variable._post_accumulate_hooks is None and not create_graph:
@@ -241,7 +241,9 @@ def run_backward(
 
     # Arrays already handed to a leaf's .grad (or given by the caller) are copied,
     # never shared, when they reach another leaf.
-    stolen = {id(g._array) for g in grad_tensors}
+    stolen = set()
+    for g in grad_tensors:
+        stolen.add(id(g._array))
     prev_mode = STATE.enabled
     STATE.enabled = create_graph
     final_callbacks = []
