@@ -44,12 +44,6 @@ def queue_callback(callback) -> None:
     stack[-1].append(callback)
 
 
-class _GraphRoot:
-    """A virtual node whose edges point at the roots (the tensors backward starts from)."""
-
-    _seq = float("inf")
-
-
 def _root_edge(tensor):
     if tensor.grad_fn is not None:
         return (tensor.grad_fn, tensor._output_nr)
