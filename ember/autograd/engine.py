@@ -5,8 +5,9 @@ came from, so its sequence number is larger than theirs: when the newest waiting
 is taken, every node that could still send it a gradient is newer and has already run.
 So each node runs exactly once, after everything that depends on it, with no pass that
 counts edges first (only ``inputs=`` walks the graph beforehand, to skip the parts that
-lead to no requested input).  Nothing recurses, so a chain of 100,000 ops is fine.  Incoming gradients are summed down to each input's shape and cast to its
-dtype here, in one place, so no op undoes broadcasting itself.
+lead to no requested input).  Nothing recurses, so a chain of 100,000 ops is fine.
+Incoming gradients are summed down to each input's shape and cast to its dtype here, in
+one place, so no op undoes broadcasting itself.
 """
 
 from __future__ import annotations
