@@ -37,13 +37,9 @@ _functions: dict | None = None  # numpy dtype char -> (function, largest n it ac
 
 
 def _load() -> dict:
-    from ._threads import _candidate_libraries
+    from ._threads import loaded_blas_libraries
 
-    for path in _candidate_libraries():
-        try:
-            library = ctypes.CDLL(path)
-        except OSError:
-            continue
+    for library in loaded_blas_libraries():
         for single, double, index_type in _ENTRY_POINTS:
             found = {}
             for char, name, scalar in (("f", single, ctypes.c_float), ("d", double, ctypes.c_double)):

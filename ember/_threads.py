@@ -45,11 +45,7 @@ class _Blas:
 
     def __init__(self):
         self.setter = self.getter = None
-        for path in _candidate_libraries():
-            try:
-                library = ctypes.CDLL(path)
-            except OSError:
-                continue
+        for library in loaded_blas_libraries():
             for set_name, get_name in _ENTRY_POINTS:
                 setter, getter = getattr(library, set_name, None), getattr(library, get_name, None)
                 if setter is not None and getter is not None:
@@ -57,6 +53,16 @@ class _Blas:
                     getter.argtypes, getter.restype = [], ctypes.c_int
                     self.setter, self.getter = setter, getter
                     return
+
+
+def loaded_blas_libraries():
+    """The candidate BLAS libraries (see ``_candidate_libraries``), opened with ctypes;
+    those that fail to load are skipped."""
+    for path in _candidate_libraries():
+        try:
+            yield ctypes.CDLL(path)
+        except OSError:
+            continue
 
 
 def _candidate_libraries() -> list:
