@@ -25,7 +25,7 @@ from . import _memory_format as _mf
 from ._device import CPU, device, device_of_array
 from .autograd import engine as _engine
 from .autograd import function as _function
-from .autograd.function import Function, grad_accumulator_for
+from .autograd.function import Function, grad_accumulator_for, publish_node
 from .autograd.grad_mode import STATE
 
 __all__ = ["Tensor", "Size"]
@@ -102,7 +102,7 @@ class Tensor:
     floating dtype).
     """
 
-    __slots__ = ("_array", "_requires_grad", "grad_fn", "_version_counter", "__dict__", "__weakref__")
+    __slots__ = ("_array", "_requires_grad", "_grad_fn", "_version_counter", "__dict__", "__weakref__")
 
     # Rarely set state lives in class-level defaults, so making a tensor stays cheap.
     _grad = None
@@ -139,7 +139,7 @@ class Tensor:
         t = object.__new__(cls)
         t._array = arr
         t._requires_grad = requires_grad
-        t.grad_fn = None
+        t._grad_fn = None
         t._version_counter = [0]
         return t
 
@@ -269,13 +269,24 @@ class Tensor:
 
     # ---------------------------------------------------------------- autograd
     @property
+    def grad_fn(self):
+        """The graph node that made this tensor (None for leaves); read-only, as in torch.
+
+        Example:
+            >>> import ember
+            >>> (ember.ones(2, requires_grad=True) * 2).grad_fn.name()
+            'MulBackward0'
+        """
+        return publish_node(self._grad_fn)
+
+    @property
     def requires_grad(self) -> bool:
         return self._requires_grad
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
         value = bool(value)
-        if self.grad_fn is not None:
+        if self._grad_fn is not None:
             if not value:
                 raise RuntimeError(
                     "you can only change requires_grad flags of leaf variables. If you want to use "
@@ -297,11 +308,11 @@ class Tensor:
 
     @property
     def is_leaf(self) -> bool:
-        return self.grad_fn is None
+        return self._grad_fn is None
 
     @property
     def grad(self):
-        if self._grad is None and self.grad_fn is not None and not self._retains_grad:
+        if self._grad is None and self._grad_fn is not None and not self._retains_grad:
             import warnings
 
             warnings.warn(
@@ -374,8 +385,8 @@ class Tensor:
         """
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        if self.grad_fn is not None:
-            return self.grad_fn._add_tensor_hook(self._output_nr, hook)
+        if self._grad_fn is not None:
+            return self._grad_fn._add_tensor_hook(self._output_nr, hook)
         if self._hooks is None:
             self._hooks = []
         from .autograd.function import _RemovableHandle
@@ -385,7 +396,7 @@ class Tensor:
 
     def register_post_accumulate_grad_hook(self, hook):
         """Call ``hook(tensor)`` after a leaf's ``.grad`` was updated."""
-        if self.grad_fn is not None:
+        if self._grad_fn is not None:
             raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
         if self._post_accumulate_hooks is None:
             self._post_accumulate_hooks = []
@@ -398,7 +409,7 @@ class Tensor:
         """Keep the gradient of this non-leaf tensor in ``.grad`` after backward."""
         if not self._requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self.grad_fn is None or self._retains_grad:
+        if self._grad_fn is None or self._retains_grad:
             return
         import weakref
 
@@ -412,7 +423,7 @@ class Tensor:
                     g if t._grad is None else t._grad + g
                 )
 
-        self.grad_fn._add_tensor_hook(self._output_nr, keep)
+        self._grad_fn._add_tensor_hook(self._output_nr, keep)
         self._retains_grad = True
 
     @property
@@ -433,7 +444,7 @@ class Tensor:
                 "(DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of "
                 "DDP buckets, and hence detach_() cannot be called on these gradients."
             )
-        self.grad_fn = None
+        self._grad_fn = None
         self._requires_grad = False
         self._output_nr = 0
         return self
@@ -472,12 +483,12 @@ class Tensor:
 
     def _check_inplace_allowed(self) -> None:
         """Raise torch's error for an in-place change that autograd can't allow."""
-        if STATE.enabled and self._requires_grad and self.grad_fn is None:
+        if STATE.enabled and self._requires_grad and self._grad_fn is None:
             raise RuntimeError(
                 "a leaf Variable that requires grad is being used in an in-place operation."
             )
         base = self._base
-        if STATE.enabled and base is not None and base._requires_grad and base.grad_fn is None:
+        if STATE.enabled and base is not None and base._requires_grad and base._grad_fn is None:
             raise RuntimeError(
                 "a view of a leaf Variable that requires grad is being used in an in-place operation."
             )
@@ -702,7 +713,7 @@ class Tensor:
         return (_rebuild_tensor, (np.asarray(self.__array__()), self._requires_grad, type(self)))
 
     def __deepcopy__(self, memo):
-        if self.grad_fn is not None:
+        if self._grad_fn is not None:
             raise RuntimeError(
                 "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the moment."
             )

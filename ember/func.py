@@ -143,9 +143,9 @@ def _fresh(tensor: Tensor) -> Tensor:
 
 def _depends_on_outside(tensors, own_leaves: set[int]) -> bool:
     """Whether some tensor's graph reaches a leaf that this call did not create."""
-    if any(t.grad_fn is None and t.requires_grad and id(t) not in own_leaves for t in tensors):
+    if any(t._grad_fn is None and t.requires_grad and id(t) not in own_leaves for t in tensors):
         return True
-    stack = [t.grad_fn for t in tensors if t.grad_fn is not None]
+    stack = [t._grad_fn for t in tensors if t._grad_fn is not None]
     seen = set()
     while stack:
         node = stack.pop()
@@ -156,7 +156,7 @@ def _depends_on_outside(tensors, own_leaves: set[int]) -> bool:
             if id(node.variable) not in own_leaves:
                 return True
             continue
-        stack.extend(child for child, _ in node.next_functions)
+        stack.extend(child for child, _ in node._edges)
     return False
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from . import anomaly, function
 from .function import AccumulateGrad, grad_accumulator_for
-from .grad_mode import STATE
+from .grad_mode import set_recording
 
 __all__ = ["queue_callback", "run_backward"]
 
@@ -46,8 +46,8 @@ def queue_callback(callback) -> None:
 
 
 def _root_edge(tensor):
-    if tensor.grad_fn is not None:
-        return (tensor.grad_fn, tensor._output_nr)
+    if tensor._grad_fn is not None:
+        return (tensor._grad_fn, tensor._output_nr)
     return (grad_accumulator_for(tensor), 0)
 
 
@@ -60,7 +60,7 @@ def _discover(root_edges) -> set:
             seen.add(node)
             stack.append(node)
     while stack:
-        for child, _ in stack.pop().next_functions:
+        for child, _ in stack.pop()._edges:
             if child is not None and child not in seen:
                 seen.add(child)
                 stack.append(child)
@@ -76,7 +76,7 @@ def _needed_nodes(reachable, targets):
     for start in list(reachable):
         if start in visited:
             continue
-        stack = [(start, iter(start.next_functions))]
+        stack = [(start, iter(start._edges))]
         visited.add(start)
         while stack:
             node, children = stack[-1]
@@ -84,14 +84,14 @@ def _needed_nodes(reachable, targets):
             for child, _ in children:
                 if child is not None and child not in visited:
                     visited.add(child)
-                    stack.append((child, iter(child.next_functions)))
+                    stack.append((child, iter(child._edges)))
                     advanced = True
                     break
             if advanced:
                 continue
             stack.pop()
             if node in target_nodes or any(
-                c is not None and c in needed for c, _ in node.next_functions
+                c is not None and c in needed for c, _ in node._edges
             ):
                 needed.add(node)
     return needed
@@ -168,6 +168,17 @@ def _accumulate(node: AccumulateGrad, grad, create_graph: bool, stolen: set, on_
             return
     if on_arrays:
         grad = function.Tensor._from_array(grad)
+    # The engine may not have switched grad mode yet (see run_backward): hooks run with
+    # it set as for any code in the backward pass.
+    prev_mode = set_recording(create_graph)
+    try:
+        _accumulate_with_hooks(variable, grad, create_graph)
+    finally:
+        set_recording(prev_mode)
+
+
+def _accumulate_with_hooks(variable, grad, create_graph: bool) -> None:
+    """The general case: the leaf's hooks, a recorded sum (create_graph), post hooks."""
     for hook in variable._hooks or ():
         new = hook(grad)
         if new is not None:
@@ -221,7 +232,7 @@ def run_backward(
                 raise RuntimeError(
                     f"One of the differentiated Tensors (input {i}) does not require grad"
                 )
-            edge = (t.grad_fn, t._output_nr) if t.grad_fn is not None else (grad_accumulator_for(t), 0)
+            edge = (t._grad_fn, t._output_nr) if t._grad_fn is not None else (grad_accumulator_for(t), 0)
             targets.setdefault(edge, []).append(i)
 
     needed = _needed_nodes(_discover(root_edges), targets) if inputs is not None else None
@@ -239,18 +250,23 @@ def run_backward(
     stolen = set()
     for g in grad_tensors:
         stolen.add(id(g._array))
-    prev_mode = STATE.enabled
-    STATE.enabled = create_graph
+    # Grad mode is create_graph during the pass, but it is switched only once code that
+    # could record runs: a plain array backward and a hook-free accumulation record
+    # nothing, and switching the thread-local mode costs more than such a node.
+    switched = create_graph
+    prev_mode = set_recording(True) if create_graph else True
     final_callbacks = []
-    _FINAL_CALLBACKS.stack.append(final_callbacks)
+    callback_stack = _FINAL_CALLBACKS.stack
+    callback_stack.append(final_callbacks)
     try:
         for (node, nr), g in zip(root_edges, grad_tensors):
             _deliver(node, nr, g._array if on_arrays else g, buffers, ready, needed)
         check_anomaly = anomaly.STATE.enabled
+        plain_allowed = on_arrays and not targets  # may nodes run their array backward directly?
         while ready:
             node = pop(ready)[1]
             grads = buffers.pop(node)
-            plain = node._plain_backward if on_arrays and not targets else None
+            plain = node._plain_backward if plain_allowed else None
             if plain is not None and grads[0] is not None:
                 # The common case, inlined: an ember op with one output and no hooks,
                 # its backward run on arrays.
@@ -264,11 +280,14 @@ def run_backward(
                     node._saved_as_arrays = False
                 if type(results) is not tuple:
                     results = (results,)
-                if len(results) != len(node.next_functions):
+                if len(results) != len(node._edges):
                     raise _wrong_count(node, results)
                 if not retain_graph and node._saved:
                     node._saved = function.FREED  # node._release_saved(), inlined
             else:
+                if not switched and (type(node) is not AccumulateGrad or node._hooked):
+                    prev_mode = set_recording(False)
+                    switched = True
                 run_node = True
                 if node._hooked or targets:
                     grads, run_node = _before_node(
@@ -279,7 +298,7 @@ def run_backward(
                         _accumulate(node, grads[0], create_graph, stolen, on_arrays)
                     continue
                 if not run_node or (grads[0] is None and all(g is None for g in grads)):
-                    for child, nr in node.next_functions:
+                    for child, nr in node._edges:
                         if child is not None:
                             _deliver(child, nr, None, buffers, ready, needed)
                     continue
@@ -291,7 +310,7 @@ def run_backward(
                 anomaly.check_gradients(node, results)
             input_meta = node._input_meta
             i = 0
-            for child, nr in node.next_functions:
+            for child, nr in node._edges:
                 if child is not None:
                     g = results[i]
                     if g is not None:
@@ -312,11 +331,15 @@ def run_backward(
                             prev = buf[nr]
                             buf[nr] = g if prev is None else _add(prev, g)
                 i += 1
+        if final_callbacks and not switched:
+            prev_mode = set_recording(False)
+            switched = True
         for callback in final_callbacks:  # the list may grow while it is walked
             callback()
     finally:
-        _FINAL_CALLBACKS.stack.pop()
-        STATE.enabled = prev_mode
+        callback_stack.pop()
+        if switched:
+            set_recording(prev_mode)
     return captured
 
 
@@ -381,7 +404,7 @@ def _capture(node, grads, targets, captured, inputs, needed, accumulate, create_
     if accumulate and type(node) is AccumulateGrad:
         return True
     # A node only captured (nothing needed below it) is not run.
-    return any(c is not None and c in needed for c, _ in node.next_functions)
+    return any(c is not None and c in needed for c, _ in node._edges)
 
 
 def _call_backward(node, grads, retain_graph, on_arrays):
@@ -406,7 +429,7 @@ def _call_backward(node, grads, retain_graph, on_arrays):
     except Exception as exc:
         _name_node_in(exc, node)
         raise
-    if len(results) != len(node.next_functions):
+    if len(results) != len(node._edges):
         raise _wrong_count(node, results)
     if node._hooks:
         if array_call:  # the hooks see Tensors
@@ -431,7 +454,7 @@ def _name_node_in(exc: Exception, node) -> None:
 def _wrong_count(node, results) -> RuntimeError:
     return RuntimeError(
         f"function {node.name()} returned an incorrect number of gradients "
-        f"(expected {len(node.next_functions)}, got {len(results)})"
+        f"(expected {len(node._edges)}, got {len(results)})"
     )
 
 

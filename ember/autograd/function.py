@@ -43,7 +43,7 @@ import weakref
 import numpy as np
 
 from . import anomaly
-from .grad_mode import STATE
+from .grad_mode import STATE, THREADS_NOT_RECORDING, set_recording
 
 __all__ = ["Function", "Node", "AccumulateGrad", "FunctionCtx", "once_differentiable"]
 
@@ -66,7 +66,8 @@ class Node:
     """
 
     __slots__ = (
-        "next_functions",
+        "_edges",  # next_functions, as the engine reads it
+        "_fn",  # the Function subclass whose backward this node runs (None for a leaf's)
         "_needs",
         "_input_meta",
         "_output_meta",
@@ -79,7 +80,6 @@ class Node:
         "__weakref__",
     )
 
-    _fn = None  # the Function subclass whose backward this node runs
     # Rarely used state lives in class-level defaults so creating a node stays cheap.
     _num_outputs = 1
     _pre_hooks = None
@@ -93,6 +93,15 @@ class Node:
 
     def __init__(self):
         _init_node(self)
+
+    @property
+    def next_functions(self) -> tuple:
+        """One ``(node, output_nr)`` pair per positional input (``(None, 0)``: no gradient)."""
+        edges = self._edges
+        for child, _ in edges:
+            if type(child) is OpNode:
+                publish_node(child)
+        return edges
 
     @property
     def needs_input_grad(self) -> tuple:
@@ -111,11 +120,16 @@ class Node:
 
     _qualified_name = None  # torch's name() where it is not the class name
 
+    def _node_class(self) -> type:
+        """The class this node shows users (``MulBackward0``; see ``OpNode``)."""
+        return self._fn._node_cls if type(self) is OpNode else type(self)
+
     def name(self) -> str:
-        return self._qualified_name or type(self).__name__
+        cls = self._node_class()
+        return cls._qualified_name or cls.__name__
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} object at {hex(id(self))}>"
+        return f"<{self._node_class().__name__} object at {hex(id(self))}>"
 
     # -- what the user's forward calls on ctx -------------------------------------------
     def save_for_backward(self, *values) -> None:
@@ -147,11 +161,10 @@ class Node:
             )
         if self._saved_as_arrays:  # raw arrays (the engine runs an array backward)
             values = []
-            for entry in self._saved or ():
-                counter = entry[2]
-                if counter is not None and counter[0] != entry[3]:
-                    _check_version(entry, self)
-                values.append(entry[1]._array if entry[0] == SAVED_TENSOR else entry[1])
+            for kind, value, counter, version, _ in self._saved or ():
+                if counter is not None and counter[0] != version:
+                    _check_version((kind, value, counter, version), self)
+                values.append(value._array if kind == SAVED_TENSOR else value)
             return tuple(values)
         return tuple([_unpack(entry, self) for entry in self._saved or ()])
 
@@ -192,6 +205,28 @@ class Node:
             self._saved = FREED
 
 
+class OpNode(Node):
+    """The class every node of an ember op is made with, until code outside ember sees it.
+
+    Python 3.11 speeds up an attribute access only where it always meets one class:
+    ``Function.apply`` and the engine's loop touch every node a dozen times, and with one
+    class per op (``MulBackward0``, ``AddBackward0``, ...) none of those accesses could be
+    sped up (about 5% of a small op's cost).  So a node is made as an ``OpNode`` and takes
+    its op's class (same layout, so ``__class__`` can change) when it is handed out:
+    ``tensor.grad_fn`` and ``node.next_functions`` call ``publish_node``.
+    """
+
+    __slots__ = ()
+
+
+def publish_node(node):
+    """Give an ``OpNode`` the class of its op before code outside ember sees it."""
+    if type(node) is OpNode:
+        node.__class__ = node._fn._node_cls
+    return node
+
+
+
 class AccumulateGrad(Node):
     """The node at a leaf tensor: adds the incoming gradient to ``variable.grad``.
 
@@ -205,7 +240,7 @@ class AccumulateGrad(Node):
     def __init__(self, variable):
         _init_node(self)
         self._variable_ref = weakref.ref(variable)
-        self.next_functions = ()
+        self._edges = ()
         self._input_meta = ()
 
     @property
@@ -221,6 +256,7 @@ FREED = _Freed()  # empty like "nothing saved", but saved_tensors tells them apa
 
 
 def _init_node(node) -> None:
+    node._fn = None
     node._seq = next(_sequence)
     node._saved = None
     node._to_save = ()
@@ -266,7 +302,7 @@ def _unpack(entry, node: Node):
     if kind == SAVED_OUTPUT:
         out = Tensor._from_array(value)
         out._requires_grad = True
-        out.grad_fn = node
+        out._grad_fn = node
         out._output_nr = entry[4]
         return out
     if isinstance(value, np.ndarray) or hasattr(value, "__cuda_array_interface__"):
@@ -326,7 +362,7 @@ class _FunctionMeta(type):
     def __init__(cls, name, bases, namespace):
         super().__init__(name, bases, namespace)
         node_name = namespace.get("_backward_name") or f"{name}Backward"
-        node_attributes = {"__slots__": (), "_fn": cls}
+        node_attributes = {"__slots__": ()}
         if namespace.get("_node_qualified_name"):
             node_attributes["_qualified_name"] = namespace["_node_qualified_name"]
         cls._node_cls = type(node_name, (Node,), node_attributes)
@@ -363,7 +399,7 @@ class Function(metaclass=_FunctionMeta):
         """
         if not cls._array_forward:
             return _apply_user_function(cls, args, kwargs)
-        if not STATE.enabled:
+        if THREADS_NOT_RECORDING and not STATE.enabled:
             return _run_unrecorded(cls, [a._array if isinstance(a, Tensor) else a for a in args], kwargs)
         raw = []
         edges = []
@@ -376,7 +412,7 @@ class Function(metaclass=_FunctionMeta):
                 raw.append(arr)
                 if a._requires_grad:
                     recorded = True
-                    fn = a.grad_fn
+                    fn = a._grad_fn
                     edges.append((fn, a._output_nr) if fn is not None else (grad_accumulator_for(a), 0))
                     meta.append((arr.shape, arr.dtype))
                     needs.append(True)
@@ -389,7 +425,8 @@ class Function(metaclass=_FunctionMeta):
         if not recorded:
             return _run_unrecorded(cls, raw, kwargs)
 
-        node = _new_object(cls._node_cls)  # Node.__init__, inlined
+        node = _new_object(OpNode)  # Node.__init__, inlined
+        node._fn = cls
         node._seq = next(_sequence)
         node._saved = None
         node._to_save = ()
@@ -398,7 +435,7 @@ class Function(metaclass=_FunctionMeta):
         node._plain_backward = cls._plain_backward
         if anomaly.STATE.enabled:
             node._creation_trace = traceback.extract_stack()[:-2]
-        node.next_functions = tuple(edges)
+        node._edges = tuple(edges)
         node._input_meta = tuple(meta)
         outputs = cls.forward(node, *raw, **kwargs)
         if type(outputs) is tuple:
@@ -409,17 +446,17 @@ class Function(metaclass=_FunctionMeta):
         out._version_counter = [0]
         if outputs.dtype.kind in "fV" and node._non_differentiable is None:
             out._requires_grad = True
-            out.grad_fn = node
+            out._grad_fn = node
         else:
             out._requires_grad = False
-            out.grad_fn = None
+            out._grad_fn = None
         to_save = node._to_save
         if to_save:
             node._to_save = ()
             saved = []
             for value in to_save:
                 # Ops save their inputs, their output or constants: find which, cheaply.
-                if value is outputs and out.grad_fn is node:
+                if value is outputs and out._grad_fn is node:
                     saved.append((SAVED_OUTPUT, outputs, out._version_counter, 0, 0))
                     continue
                 if type(value) is np.ndarray:
@@ -445,13 +482,13 @@ def _apply_user_function(cls, args, kwargs):
     """``apply`` of a user's Function: forward sees Tensors, with recording off."""
     needs = STATE.enabled and any(isinstance(a, Tensor) and a._requires_grad for a in args)
     node = cls._node_cls()
+    node._fn = cls
     node._needs = tuple(needs and isinstance(a, Tensor) and a._requires_grad for a in args)
-    prev = STATE.enabled
-    STATE.enabled = False
+    prev = set_recording(False)
     try:
         outputs = cls.forward(node, *args, **kwargs)
     finally:
-        STATE.enabled = prev
+        set_recording(prev)
     if not needs:
         return outputs
     if anomaly.STATE.enabled:
@@ -485,14 +522,14 @@ def _edges_and_meta(node, args) -> None:
     meta = []
     for a in args:
         if isinstance(a, Tensor) and a._requires_grad:
-            fn = a.grad_fn
+            fn = a._grad_fn
             edges.append((fn, a._output_nr) if fn is not None else (grad_accumulator_for(a), 0))
             arr = a._array
             meta.append((arr.shape, arr.dtype))
         else:
             edges.append(_NO_EDGE)
             meta.append(None)
-    node.next_functions = tuple(edges)
+    node._edges = tuple(edges)
     node._input_meta = tuple(meta)
 
 
@@ -522,7 +559,7 @@ def _record(node, args, raw, outputs, out_arrays, single):
             # forward returned an input unchanged: the output aliases it
             out = Tensor._from_array(arr)
             out._version_counter = given._version_counter
-        elif isinstance(given, Tensor) and given.grad_fn is None:
+        elif isinstance(given, Tensor) and given._grad_fn is None:
             out = given  # a user's forward made this tensor: it becomes the output itself
         else:
             out = Tensor._from_array(arr)
@@ -531,7 +568,7 @@ def _record(node, args, raw, outputs, out_arrays, single):
             differentiable = False
         if differentiable:
             out._requires_grad = True
-            out.grad_fn = node
+            out._grad_fn = node
             out._output_nr = i
         results.append(out)
 
@@ -552,7 +589,7 @@ def _saved_entry(value, args, raw, out_arrays, results) -> tuple:
     for i, arr in enumerate(out_arrays):
         target = results[i]
         if target is not None and (value is arr or value is target):
-            if target.grad_fn is None:  # a non-differentiable output is just data
+            if target._grad_fn is None:  # a non-differentiable output is just data
                 return saved_tensor_entry(target)
             counter = target._version_counter
             return (SAVED_OUTPUT, arr, counter, counter[0], i)

@@ -395,9 +395,9 @@ def _depends_on_outside(tensor: Tensor, own_leaves: set[int]) -> bool:
 
     if not tensor.requires_grad:
         return False
-    if tensor.grad_fn is None:
+    if tensor._grad_fn is None:
         return id(tensor) not in own_leaves
-    stack, seen = [tensor.grad_fn], set()
+    stack, seen = [tensor._grad_fn], set()
     while stack:
         node = stack.pop()
         if node is None or node in seen:
@@ -407,7 +407,7 @@ def _depends_on_outside(tensor: Tensor, own_leaves: set[int]) -> bool:
             if id(node.variable) not in own_leaves:
                 return True
             continue
-        stack.extend(child for child, _ in node.next_functions)
+        stack.extend(child for child, _ in node._edges)
     return False
 
 

@@ -53,7 +53,7 @@ def _rebuild_copy(cls, array, requires_grad):
 
 def reduce_tensor(tensor):
     """Sender side: share the tensor's memory and describe it (the reducer for ForkingPickler)."""
-    if tensor._requires_grad and tensor.grad_fn is not None:
+    if tensor._requires_grad and tensor._grad_fn is not None:
         raise RuntimeError(
             "Cowardly refusing to serialize non-leaf tensor which requires_grad, since autograd "
             "does not support crossing process boundaries.  If you just want to transfer the data, "

@@ -512,7 +512,7 @@ def _cast_value(raw, np_dtype):
 
 def _check_inplace_allowed_view(self: Tensor) -> None:
     """Writing through a basic key writes through a view: torch's message says so."""
-    if STATE.enabled and self._requires_grad and self.grad_fn is None:
+    if STATE.enabled and self._requires_grad and self._grad_fn is None:
         raise RuntimeError(
             "a view of a leaf Variable that requires grad is being used in an in-place operation."
         )

@@ -38,7 +38,7 @@ def _keep_old_self_for_backward(node, tensor: Tensor) -> None:
         if entry[0] == SAVED_TENSOR and entry[1] is tensor:
             old = Tensor._from_array(tensor._array.copy())
             old._requires_grad = tensor._requires_grad
-            old.grad_fn = tensor.grad_fn
+            old._grad_fn = tensor._grad_fn
             old._output_nr = tensor._output_nr
             node._saved[i] = saved_tensor_entry(old)
 
@@ -72,7 +72,7 @@ def apply_inplace(tensor: Tensor, result: Tensor, op_name: str = "") -> Tensor:
     if tensor._base is not None and STATE.enabled and (recorded or tensor._base._requires_grad):
         check_inplace_on_view(tensor)  # torch forbids writing some views (split outputs, ...)
     if recorded:
-        _keep_old_self_for_backward(result.grad_fn, tensor)
+        _keep_old_self_for_backward(result._grad_fn, tensor)
     try:
         if isinstance(dst, np.ndarray):
             np.copyto(dst, src, casting="unsafe")
@@ -88,7 +88,7 @@ def apply_inplace(tensor: Tensor, result: Tensor, op_name: str = "") -> Tensor:
         if tensor._base is not None and tensor._view_func is not None:
             _rebase_view(tensor, result)
         else:
-            tensor.grad_fn = result.grad_fn
+            tensor._grad_fn = result._grad_fn
             tensor._output_nr = result._output_nr
             tensor._requires_grad = True
         refresh_views(tensor)  # other views of the same base now see the new history
@@ -136,16 +136,16 @@ def _rebase_view(view: Tensor, result: Tensor) -> None:
     base = view._base
     old_base = Tensor._from_array(base._array)
     old_base._requires_grad = base._requires_grad
-    old_base.grad_fn = base.grad_fn
+    old_base._grad_fn = base._grad_fn
     old_base._output_nr = base._output_nr
-    if base._requires_grad and base.grad_fn is None:
+    if base._requires_grad and base._grad_fn is None:
         old_base = base  # a leaf base in no-grad-free mode cannot get here; keep the edge
     rebased = CopySlices.apply(old_base, result, view_func=view._view_func)
-    base.grad_fn = rebased.grad_fn
+    base._grad_fn = rebased._grad_fn
     base._output_nr = 0
     base._requires_grad = True
     fresh_view = view._view_func(base)
-    view.grad_fn = fresh_view.grad_fn
+    view._grad_fn = fresh_view._grad_fn
     view._output_nr = fresh_view._output_nr
     view._requires_grad = True
 

@@ -109,7 +109,7 @@ def check_inplace_on_view(view: Tensor) -> None:
     meta = view.__dict__.get("_view_meta")
     if meta is None or view._base is None:
         return
-    node = view.grad_fn
+    node = view._grad_fn
     name = node.name().replace("Backward0", "").replace("Backward1", "") if node is not None else None
     if meta == MULTI_OUTPUT:
         head = (
@@ -160,7 +160,7 @@ def refresh_views(written: Tensor) -> None:
             continue  # the root's data was swapped (``root.data = ...``): the view is stale
         if fresh._array.shape != v._array.shape:
             continue
-        v.grad_fn = fresh.grad_fn
+        v._grad_fn = fresh._grad_fn
         v._output_nr = fresh._output_nr
         v._requires_grad = fresh._requires_grad
     state[0][:] = alive  # drops the temporary views made just above
@@ -724,8 +724,8 @@ def _restride_inplace(self: Tensor, fn, replay, **params) -> Tensor:
     out = fn.apply(self, **params)
     self._array = out._array
     self._version_counter[0] += 1
-    if out.grad_fn is not None:
-        self.grad_fn = out.grad_fn
+    if out._grad_fn is not None:
+        self._grad_fn = out._grad_fn
         self._output_nr = 0
         self._requires_grad = True
     if self._view_func is not None:

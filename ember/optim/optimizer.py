@@ -357,7 +357,7 @@ class Optimizer:
                 if set_to_none:
                     p._grad = None
                     continue
-                if grad.grad_fn is not None:
+                if grad._grad_fn is not None:
                     grad.detach_()
                 else:
                     grad._requires_grad = False

@@ -228,7 +228,7 @@ def _check_recomputed(expected: list, outputs: list) -> None:
 def _graph_leaves(outputs: list, own_leaves: list) -> list:
     """The leaf tensors requiring grad reached from ``outputs``' graph, minus ``own_leaves``."""
     own = {id(t) for t in own_leaves}
-    seen, leaves, stack = set(), [], [o.grad_fn for o in outputs if o.grad_fn is not None]
+    seen, leaves, stack = set(), [], [o._grad_fn for o in outputs if o._grad_fn is not None]
     while stack:
         node = stack.pop()
         if node is None or id(node) in seen:
@@ -239,7 +239,7 @@ def _graph_leaves(outputs: list, own_leaves: list) -> list:
             if var is not None and id(var) not in own:
                 leaves.append(var)
             continue
-        stack.extend(edge[0] for edge in node.next_functions)
+        stack.extend(edge[0] for edge in node._edges)
     return leaves
 
 

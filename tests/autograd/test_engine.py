@@ -230,6 +230,33 @@ def test_grad_fn_names_and_next_functions():
     assert repr(y) == "tensor([3.], grad_fn=<AddBackward0>)"
 
 
+def test_nodes_have_their_op_class_wherever_users_reach_them():
+    # Nodes are made as one internal class and take their op's class when handed out
+    # (grad_fn, next_functions): users see torch's class names.
+    def run(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        y = (x * 2).exp().sum()
+        names = []
+        node = y.grad_fn
+        while node is not None:
+            names.append(type(node).__name__)
+            node = node.next_functions[0][0] if node.next_functions else None
+        return names, repr(y).split("grad_fn=")[1]
+
+    assert run(ember) == run(torch)
+    x = ember.ones(1, requires_grad=True)
+    y = x * 2
+    y.backward()  # a node the engine ran is still handed out with its class
+    assert type(y.grad_fn).__name__ == "MulBackward0" and isinstance(y.grad_fn, ember.autograd.function.Node)
+
+
+def test_grad_fn_is_read_only():
+    for m in (ember, torch):
+        y = m.ones(1, requires_grad=True) * 2
+        with pytest.raises(AttributeError):
+            y.grad_fn = None
+
+
 def test_broadcast_gradients_are_summed_to_input_shape():
     def run(m):
         a = m.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)

@@ -112,7 +112,7 @@ class BackwardHook:
         wrapped = _IdentityForHooks.apply(*tensors)
         if not isinstance(wrapped, tuple):
             wrapped = (wrapped,)
-        nodes = [t.grad_fn for t in wrapped if t.grad_fn is not None]
+        nodes = [t._grad_fn for t in wrapped if t._grad_fn is not None]
         on_node(nodes[0])
         values = list(values)
         for i, t in zip(index, wrapped):

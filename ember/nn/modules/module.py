@@ -245,7 +245,7 @@ class Module:
                 f"cannot assign '{_typename(param)}' object to parameter '{name}' "
                 "(torch.nn.Parameter or None required)"
             )
-        if param.grad_fn is not None:
+        if param._grad_fn is not None:
             raise ValueError(
                 f"Cannot assign non-leaf Tensor to parameter '{name}'. Model parameters must be "
                 f"created explicitly. To express '{name}' as a function of another Tensor, compute "
@@ -577,7 +577,7 @@ class Module:
                 p._grad = None
                 continue
             grad = p._grad
-            if grad.grad_fn is not None:
+            if grad._grad_fn is not None:
                 grad.detach_()
             else:
                 grad.requires_grad_(False)

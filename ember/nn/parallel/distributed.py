@@ -86,7 +86,7 @@ def _tensors_in(obj, found: list) -> list:
 def _reachable_leaves(outputs) -> set:
     """ids of the leaf tensors whose gradient a backward from ``outputs`` will compute."""
     seen, leaves = set(), set()
-    stack = [t.grad_fn for t in _tensors_in(outputs, []) if t.grad_fn is not None]
+    stack = [t._grad_fn for t in _tensors_in(outputs, []) if t._grad_fn is not None]
     while stack:
         node = stack.pop()
         if node is None or id(node) in seen:
@@ -95,7 +95,7 @@ def _reachable_leaves(outputs) -> set:
         if type(node) is AccumulateGrad:
             leaves.add(id(node.variable))
             continue
-        for child, _ in node.next_functions:
+        for child, _ in node._edges:
             if child is not None:
                 stack.append(child)
     return leaves
