@@ -16,6 +16,7 @@ import heapq
 import threading
 
 import numpy as np
+from numpy import ndarray  # a global: NumPy's module __getattr__ keeps Python 3.11 from caching np.X
 
 from . import anomaly, function
 from .function import AccumulateGrad, grad_accumulator_for
@@ -129,7 +130,7 @@ def _not_a_gradient(node, index, grad) -> TypeError:
 
 def _as_array(node, index, value):
     """A backward result in array mode as a raw array (NumPy turns 0-d results into scalars)."""
-    if type(value) is np.ndarray:
+    if type(value) is ndarray:
         return value
     if isinstance(value, function.Tensor):
         return value._array
@@ -147,7 +148,8 @@ def _add(prev, grad):
 
 
 def _accumulate(node: AccumulateGrad, grad, create_graph: bool, stolen: set, on_arrays: bool) -> None:
-    variable = node._variable_ref()  # node.variable, inlined
+    ref = node._variable_ref
+    variable = ref()  # node.variable, inlined
     if variable is None:  # the leaf no longer exists: nobody can read its gradient
         return
     if variable._hooks is None and variable._post_accumulate_hooks is None and not create_graph:
@@ -317,7 +319,7 @@ def run_backward(
                         # (no local name for g's array: _accumulate counts its references)
                         meta = input_meta[i]
                         if on_arrays:
-                            if type(g) is not np.ndarray or g.shape != meta[0] or (g.dtype is not meta[1] and g.dtype != meta[1]):
+                            if type(g) is not ndarray or g.shape != meta[0] or (g.dtype is not meta[1] and g.dtype != meta[1]):
                                 g = _fit_gradient(node, i, g, meta, True)
                         elif not isinstance(g, Tensor) or g._array.shape != meta[0] or g._array.dtype != meta[1]:
                             g = _fit_gradient(node, i, g, meta, False)

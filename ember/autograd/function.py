@@ -40,7 +40,7 @@ import itertools
 import traceback
 import weakref
 
-import numpy as np
+from numpy import ndarray  # a global: NumPy's module __getattr__ keeps Python 3.11 from caching np.X
 
 from . import anomaly
 from .grad_mode import STATE, THREADS_NOT_RECORDING, set_recording
@@ -76,20 +76,22 @@ class Node:
         "_seq",
         "_saved_as_arrays",
         "_plain_backward",
+        # read for every node by apply or the engine: slots, not class defaults, because
+        # Python 3.11 reads a slot faster than a class attribute through an instance
+        "_num_outputs",
+        "_non_differentiable",
+        "_hooked",  # True once a tensor hook or pre-hook is registered
         "__dict__",
         "__weakref__",
     )
 
     # Rarely used state lives in class-level defaults so creating a node stays cheap.
-    _num_outputs = 1
     _pre_hooks = None
     _hooks = None
     _tensor_hooks = None
-    _non_differentiable = None
     _materialize_grads = True
     _dirty = None
     _creation_trace = None
-    _hooked = False  # True once a tensor hook or pre-hook is registered (the engine checks it)
 
     def __init__(self):
         _init_node(self)
@@ -265,6 +267,9 @@ def _init_node(node) -> None:
     # The op's backward where the engine may call it directly on arrays (an ember op with
     # one output and no hooks), else None.
     node._plain_backward = None
+    node._num_outputs = 1
+    node._non_differentiable = None
+    node._hooked = False
 
 
 # A saved value is a tuple (kind, value, version counter, version at save, output_nr):
@@ -305,7 +310,7 @@ def _unpack(entry, node: Node):
         out._grad_fn = node
         out._output_nr = entry[4]
         return out
-    if isinstance(value, np.ndarray) or hasattr(value, "__cuda_array_interface__"):
+    if isinstance(value, ndarray) or hasattr(value, "__cuda_array_interface__"):
         return Tensor._from_array(value)
     return value
 
@@ -433,11 +438,14 @@ class Function(metaclass=_FunctionMeta):
         node._needs = tuple(needs)
         node._saved_as_arrays = False
         node._plain_backward = cls._plain_backward
+        node._num_outputs = 1
+        node._non_differentiable = None
+        node._hooked = False
         if anomaly.STATE.enabled:
             node._creation_trace = traceback.extract_stack()[:-2]
         node._edges = tuple(edges)
         node._input_meta = tuple(meta)
-        outputs = cls.forward(node, *raw, **kwargs)
+        outputs = cls.forward(node, *raw, **kwargs) if kwargs else cls.forward(node, *raw)
         if type(outputs) is tuple:
             return _record(node, args, raw, outputs, outputs, False)
 
@@ -459,7 +467,7 @@ class Function(metaclass=_FunctionMeta):
                 if value is outputs and out._grad_fn is node:
                     saved.append((SAVED_OUTPUT, outputs, out._version_counter, 0, 0))
                     continue
-                if type(value) is np.ndarray:
+                if type(value) is ndarray:
                     for i, r in enumerate(raw):
                         if value is r and r is not args[i]:
                             counter = args[i]._version_counter

@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import numpy as np
+from numpy import ndarray  # a global: NumPy's module __getattr__ keeps Python 3.11 from caching np.X
 
 from .. import _dtype
 from .._tensor import Tensor
@@ -38,7 +39,7 @@ __all__ = [
 ]
 
 # What an operator accepts as its other operand; anything else gets NotImplemented.
-OPERAND_TYPES = (Tensor, int, float, bool, np.ndarray, np.generic)
+OPERAND_TYPES = (Tensor, int, float, bool, ndarray, np.generic)
 
 _TYPE_NAMES = {
     "float64": "Double",
@@ -56,7 +57,7 @@ _TYPE_NAMES = {
 
 def is_array(x) -> bool:
     """True for a backend array (NumPy or CuPy), False for Python/NumPy scalars."""
-    return isinstance(x, np.ndarray) or hasattr(x, "__cuda_array_interface__")
+    return isinstance(x, ndarray) or hasattr(x, "__cuda_array_interface__")
 
 
 def raw(x):
@@ -111,13 +112,13 @@ def promote(a, b, op: str = "op"):
     Python int/float (NumPy's weak scalars already give torch's answer there).
     """
     type_a, type_b = type(a), type(b)
-    if type_a is np.ndarray:
-        if type_b is np.ndarray:
+    if type_a is ndarray:
+        if type_b is ndarray:
             if a.dtype == b.dtype:
                 return a, b
         elif (type_b is float or type_b is int) and a.dtype.kind == "f":
             return a, b
-    elif type_b is np.ndarray and (type_a is float or type_a is int) and b.dtype.kind == "f":
+    elif type_b is ndarray and (type_a is float or type_a is int) and b.dtype.kind == "f":
         return a, b
     # NumPy scalars count as Python numbers in torch (np.float64 must not widen float32)
     if isinstance(a, np.generic):

@@ -20,6 +20,7 @@ import collections
 import functools
 
 import numpy as np
+from numpy import ndarray  # a global: NumPy's module __getattr__ keeps Python 3.11 from caching np.X
 
 from .. import _dtype
 from .._tensor import Tensor
@@ -143,7 +144,7 @@ def expand_reduced(grad, in_shape: tuple, dims: tuple, keepdim: bool):
     if not dims or tuple(grad.shape) == tuple(in_shape):
         return grad if keepdim or not dims else grad.reshape(tuple(in_shape))
     if not isinstance(grad, Tensor):
-        if type(grad) is np.ndarray and grad.ndim == 0 and _numel(in_shape) <= _MATERIALIZE_BELOW:
+        if type(grad) is ndarray and grad.ndim == 0 and _numel(in_shape) <= _MATERIALIZE_BELOW:
             out = np.empty(in_shape, grad.dtype)  # the gradient of a full reduction: one fill
             out[...] = grad
             return out

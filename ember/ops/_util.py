@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy import ndarray  # a global: NumPy's module __getattr__ keeps Python 3.11 from caching np.X
 
 from .. import _dtype
 from .._device import array_module_of
@@ -26,7 +27,7 @@ _SCALARS = (int, float, bool, np.number, np.bool_)
 def xp_of(*arrays):
     """The array module of the first array among ``arrays`` (NumPy for scalars)."""
     for a in arrays:
-        if isinstance(a, np.ndarray):
+        if isinstance(a, ndarray):
             return np
         if hasattr(a, "__cuda_array_interface__"):
             return array_module_of(a)
@@ -38,8 +39,8 @@ def promote_arrays(a, b):
 
     Returns arrays, or Python scalars converted to a NumPy scalar of that dtype.
     """
-    a_arr = isinstance(a, np.ndarray)
-    b_arr = isinstance(b, np.ndarray)
+    a_arr = isinstance(a, ndarray)
+    b_arr = isinstance(b, ndarray)
     if a_arr and b_arr:
         if a.dtype == b.dtype:
             return a, b
@@ -56,7 +57,7 @@ def result_np_dtype(*operands):
 
 
 def _cast(x, dt):
-    if isinstance(x, np.ndarray) or hasattr(x, "__cuda_array_interface__"):
+    if isinstance(x, ndarray) or hasattr(x, "__cuda_array_interface__"):
         return x if x.dtype == dt else x.astype(dt)
     return dt.type(x)
 
@@ -97,7 +98,7 @@ def to_tensor(x, like=None) -> Tensor:
     """A Tensor for ``x``: Tensors pass through; scalars and arrays are wrapped."""
     if isinstance(x, Tensor):
         return x
-    if isinstance(x, np.ndarray):
+    if isinstance(x, ndarray):
         return Tensor._from_array(x)
     if like is not None:
         dt = _dtype.result_type(like, x).numpy_dtype

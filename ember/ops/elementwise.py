@@ -19,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import numpy as np
+from numpy import ndarray  # a global: NumPy's module __getattr__ keeps Python 3.11 from caching np.X
 
 from .. import _dtype
 from .._tensor import Tensor
@@ -97,7 +98,7 @@ class Add(Function):
             out = a + b
         except ValueError:
             raise broadcast_error("add", np.shape(a), np.shape(b)) from None
-        return out if type(out) is np.ndarray else xp_of(a, b).asarray(out)
+        return out if type(out) is ndarray else xp_of(a, b).asarray(out)
 
     @staticmethod
     def backward(ctx, grad):
@@ -122,7 +123,7 @@ class Sub(Function):
             out = a - b
         except ValueError:
             raise broadcast_error("sub", np.shape(a), np.shape(b)) from None
-        return out if type(out) is np.ndarray else xp_of(a, b).asarray(out)
+        return out if type(out) is ndarray else xp_of(a, b).asarray(out)
 
     @staticmethod
     def backward(ctx, grad):
@@ -172,7 +173,7 @@ class Mul(Function):
             out = a * b
         except ValueError:
             raise broadcast_error("mul", np.shape(a), np.shape(b)) from None
-        return out if type(out) is np.ndarray else xp_of(a, b).asarray(out)
+        return out if type(out) is ndarray else xp_of(a, b).asarray(out)
 
     @staticmethod
     def backward(ctx, grad):
@@ -201,7 +202,7 @@ class Div(Function):
                 out = a / b
         except ValueError:
             raise broadcast_error("div", np.shape(a), np.shape(b)) from None
-        return out if type(out) is np.ndarray else xp_of(a, b).asarray(out)
+        return out if type(out) is ndarray else xp_of(a, b).asarray(out)
 
     @staticmethod
     def backward(ctx, grad):
@@ -254,7 +255,7 @@ class Relu(Function):
             # output, as in torch); for C-order inputs plain zeros is cheaper.
             zeros = xp.zeros(a.shape, a.dtype) if a.flags.c_contiguous else xp.zeros_like(a)
             out = xp.maximum(a, zeros) if a.dtype == np.float16 else xp.maximum(zeros, a)
-        if type(out) is not np.ndarray:
+        if type(out) is not ndarray:
             out = xp.asarray(out)
         ctx.save_for_backward(out)
         return out

@@ -18,6 +18,7 @@ import math
 import warnings
 
 import numpy as np
+from numpy import ndarray  # a global: NumPy's module __getattr__ keeps Python 3.11 from caching np.X
 
 from .. import _dtype
 from .._tensor import Tensor
@@ -80,7 +81,7 @@ class Sum(Function):
         ctx.in_shape = a.shape
         ctx.dims = dims
         ctx.keepdim = keepdim
-        if np_dtype is None and type(a) is np.ndarray and a.dtype.char in "fd":
+        if np_dtype is None and type(a) is ndarray and a.dtype.char in "fd":
             # The common case, float32/64 summed in its own dtype: the ufunc directly
             # (ndarray.sum goes through a Python wrapper in NumPy).
             return np.asarray(np.add.reduce(a, axis=dims, keepdims=keepdim))
