@@ -418,7 +418,10 @@ class Function(metaclass=_FunctionMeta):
                 if a._requires_grad:
                     recorded = True
                     fn = a._grad_fn
-                    edges.append((fn, a._output_nr) if fn is not None else (grad_accumulator_for(a), 0))
+                    if fn is not None:
+                        edges.append((fn, a._output_nr))
+                    else:  # a leaf: its AccumulateGrad node (grad_accumulator_for, inlined)
+                        edges.append((a._grad_accumulator or grad_accumulator_for(a), 0))
                     meta.append((arr.shape, arr.dtype))
                     needs.append(True)
                     continue
