@@ -228,7 +228,6 @@ def publish_node(node):
     return node
 
 
-
 class AccumulateGrad(Node):
     """The node at a leaf tensor: adds the incoming gradient to ``variable.grad``.
 
