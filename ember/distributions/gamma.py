@@ -6,7 +6,7 @@ from ember._tensor import Size
 
 from . import constraints
 from ._gamma_sampling import standard_gamma
-from .distribution import Distribution, ExponentialFamily
+from .distribution import ExponentialFamily
 from .utils import broadcast_all
 
 

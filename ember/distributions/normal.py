@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 import ember
-from ember._tensor import Size, Tensor
+from ember._tensor import Size
 
 from . import constraints
 from .distribution import Distribution, ExponentialFamily

@@ -60,3 +60,24 @@ class lazy_property:
         value = self.wrapped(instance)
         instance.__dict__[self.wrapped.__name__] = value
         return value
+
+
+def require_probs_or_logits(probs, logits) -> None:
+    """Distributions parametrized either way take exactly one of the two."""
+    if (probs is None) == (logits is None):
+        raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+
+
+class BinaryProbsLogits:
+    """Mixin: a success probability given as ``probs`` or ``logits``, the other derived on use.
+
+    Serves Bernoulli, Binomial and Geometric; the one given is set on the instance.
+    """
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits, is_binary=True)
