@@ -105,14 +105,19 @@ class _NormBase(Module):
 
 
 class _BatchNorm(_NormBase):
-    def forward(self, input):
-        self._check_input_dim(input)
+    def _running_stats_factor(self) -> float:
+        """The weight of this batch in the running statistics; counts the batch in training."""
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
             with no_grad():
                 self.num_batches_tracked.add_(1)
             # momentum=None: the running statistics are the average over all batches so far
             factor = 1.0 / float(self.num_batches_tracked) if self.momentum is None else self.momentum
+        return factor
+
+    def forward(self, input):
+        self._check_input_dim(input)
+        factor = self._running_stats_factor()
         # in eval mode batch statistics are used only when there are no running ones
         use_batch_stats = self.training or (self.running_mean is None and self.running_var is None)
         keep_running = not self.training or self.track_running_stats

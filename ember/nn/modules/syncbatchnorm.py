@@ -157,11 +157,7 @@ class SyncBatchNorm(_BatchNorm):
         group = self._sync_group()
         if group is None:
             return super().forward(input)
-        factor = 0.0 if self.momentum is None else self.momentum
-        if self.track_running_stats and self.num_batches_tracked is not None:
-            with no_grad():
-                self.num_batches_tracked.add_(1)
-            factor = 1.0 / float(self.num_batches_tracked) if self.momentum is None else self.momentum
+        factor = self._running_stats_factor()  # (a synchronized forward runs in training only)
         keep_running = self.track_running_stats
         return sync_batch_norm(
             input,
