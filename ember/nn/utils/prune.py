@@ -283,7 +283,6 @@ class RandomUnstructured(BasePruningMethod):
     def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
         tensor_size = t.nelement()
         nparams_toprune = _compute_nparams_toprune(self.amount, tensor_size)
-        _validate_pruning_amount(nparams_toprune, tensor_size)
         mask = default_mask.clone(memory_format=ember.contiguous_format)
         if nparams_toprune != 0:
             prob = ember.rand_like(t)
@@ -315,7 +314,6 @@ class L1Unstructured(BasePruningMethod):
     def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
         tensor_size = t.nelement()
         nparams_toprune = _compute_nparams_toprune(self.amount, tensor_size)
-        _validate_pruning_amount(nparams_toprune, tensor_size)
         mask = default_mask.clone(memory_format=ember.contiguous_format)
         if nparams_toprune != 0:
             topk = ember.topk(ember.abs(t).view(-1), k=nparams_toprune, largest=False)
@@ -346,21 +344,16 @@ class RandomStructured(BasePruningMethod):
         self.dim = dim
 
     def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
-        _validate_structured_pruning(t)
-        _validate_pruning_dim(t, self.dim)
+        _validate_structured_pruning(t, self.dim)
         tensor_size = t.shape[self.dim]
         nparams_toprune = _compute_nparams_toprune(self.amount, tensor_size)
-        _validate_pruning_amount(nparams_toprune, tensor_size)
         if nparams_toprune == 0:
             mask = default_mask
         else:
-            mask = ember.zeros_like(t)
             prob = ember.rand(tensor_size)
             # Keep the channels whose random score is above the nparams_toprune-th smallest.
             threshold = ember.kthvalue(prob, k=nparams_toprune).values
-            index = [slice(None)] * t.dim()
-            index[self.dim] = prob > threshold
-            mask[tuple(index)] = 1
+            mask = _channel_mask(t, self.dim, prob > threshold)
         mask = mask * default_mask.to(dtype=mask.dtype)
         return mask
 
@@ -391,21 +384,16 @@ class LnStructured(BasePruningMethod):
         self.dim = dim
 
     def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
-        _validate_structured_pruning(t)
-        _validate_pruning_dim(t, self.dim)
+        _validate_structured_pruning(t, self.dim)
         tensor_size = t.shape[self.dim]
         nparams_toprune = _compute_nparams_toprune(self.amount, tensor_size)
         nparams_tokeep = tensor_size - nparams_toprune
-        _validate_pruning_amount(nparams_toprune, tensor_size)
         if nparams_toprune == 0:
             mask = default_mask
         else:
             norm = _compute_norm(t, self.n, self.dim)
             kept = ember.topk(norm, k=nparams_tokeep, largest=True).indices
-            mask = ember.zeros_like(t)
-            index = [slice(None)] * t.dim()
-            index[self.dim] = kept
-            mask[tuple(index)] = 1
+            mask = _channel_mask(t, self.dim, kept)
         mask = mask * default_mask.to(dtype=mask.dtype)
         return mask
 
@@ -627,24 +615,32 @@ def _validate_pruning_amount(amount, tensor_size: int) -> None:
         raise ValueError(f"amount={amount} should be smaller than the number of parameters to prune={tensor_size}")
 
 
-def _validate_structured_pruning(t: Tensor) -> None:
+def _validate_structured_pruning(t: Tensor, dim: int) -> None:
+    """Structured pruning needs a multidimensional tensor and a dim inside it."""
     shape = t.shape
     if len(shape) <= 1:
         raise ValueError(
             "Structured pruning can only be applied to multidimensional tensors. "
             f"Found tensor of shape {shape} with {len(shape)} dims"
         )
+    if dim >= t.dim():
+        raise IndexError(f"Invalid index {dim} for tensor of size {t.shape}")
 
 
 def _compute_nparams_toprune(amount, tensor_size: int) -> int:
-    if isinstance(amount, numbers.Integral):
-        return amount
-    return round(amount * tensor_size)
+    """``amount`` as a number of entries (a fraction of ``tensor_size`` is rounded), checked."""
+    nparams = amount if isinstance(amount, numbers.Integral) else round(amount * tensor_size)
+    _validate_pruning_amount(nparams, tensor_size)
+    return nparams
 
 
-def _validate_pruning_dim(t: Tensor, dim: int) -> None:
-    if dim >= t.dim():
-        raise IndexError(f"Invalid index {dim} for tensor of size {t.shape}")
+def _channel_mask(t: Tensor, dim: int, kept) -> Tensor:
+    """Ones on the channels ``kept`` (indices or a bool mask) along ``dim``, zeros elsewhere."""
+    mask = ember.zeros_like(t)
+    index = [slice(None)] * t.dim()
+    index[dim] = kept
+    mask[tuple(index)] = 1
+    return mask
 
 
 def _compute_norm(t: Tensor, n, dim: int) -> Tensor:
