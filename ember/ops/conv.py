@@ -386,8 +386,12 @@ class ConvWeightGrad(Function):
 
 
 # ------------------------------------------------------------- argument checking
-def _tuple_arg(value, n: int, name: str) -> tuple:
-    """An int or a list of ``n`` (or one) ints, as torch's conv functions accept it."""
+def _tuple_arg(value, n: int, name: str, wrong_length: str | None = None) -> tuple:
+    """An int or a list of ``n`` (or one) ints, as torch's conv and pooling functions accept it.
+
+    A list of another length raises RuntimeError with ``wrong_length`` (default: the
+    message of torch's conv functions).
+    """
     if isinstance(value, Tensor):
         value = value.tolist()
     if isinstance(value, (list, tuple)):
@@ -396,7 +400,8 @@ def _tuple_arg(value, n: int, name: str) -> tuple:
             return vals * n
         if len(vals) != n:
             raise RuntimeError(
-                f"expected {name} to be a single integer value or a list of {n} values to match the "
+                wrong_length
+                or f"expected {name} to be a single integer value or a list of {n} values to match the "
                 f"convolution dimensions, but got {name}={list(vals)}"
             )
         return vals

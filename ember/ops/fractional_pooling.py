@@ -32,6 +32,7 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.function import Function
 from ._util import shape_str, xp_of
+from .conv import _tuple_arg
 from .pooling import IndexScatter, _dtype_name, _plane_strides
 
 __all__ = [
@@ -130,16 +131,7 @@ class FractionalMaxPool3D(_FractionalMaxPool):
 
 # ------------------------------------------------------------------ arguments
 def _sizes(value, n: int, op: str, name: str) -> tuple:
-    if isinstance(value, Tensor):
-        value = value.tolist()
-    if isinstance(value, (list, tuple)):
-        vals = tuple(int(v) for v in value)
-        if len(vals) == 1:
-            return vals * n
-        if len(vals) != n:
-            raise RuntimeError(f"{op}: {name} must either be a single Int or tuple of Ints")
-        return vals
-    return (int(value),) * n
+    return _tuple_arg(value, n, name, f"{op}: {name} must either be a single Int or tuple of Ints")
 
 
 def _output_size_from(input: Tensor, output_size, output_ratio, n: int):
