@@ -23,7 +23,7 @@ from typing import Any, Callable, Sequence
 
 from ._tensor import Tensor
 from .autograd import grad as _autograd_grad
-from .autograd.function import AccumulateGrad
+from .autograd.function import reachable_leaves
 from .autograd.grad_mode import enable_grad, is_grad_enabled
 
 __all__ = ["functional_call", "grad", "grad_and_value", "vjp"]
@@ -145,19 +145,7 @@ def _depends_on_outside(tensors, own_leaves: set[int]) -> bool:
     """Whether some tensor's graph reaches a leaf that this call did not create."""
     if any(t._grad_fn is None and t.requires_grad and id(t) not in own_leaves for t in tensors):
         return True
-    stack = [t._grad_fn for t in tensors if t._grad_fn is not None]
-    seen = set()
-    while stack:
-        node = stack.pop()
-        if node is None or node in seen:
-            continue
-        seen.add(node)
-        if isinstance(node, AccumulateGrad):
-            if id(node.variable) not in own_leaves:
-                return True
-            continue
-        stack.extend(child for child, _ in node._edges)
-    return False
+    return any(id(leaf) not in own_leaves for leaf in reachable_leaves(tensors))
 
 
 def _keep_graph_only_if_needed(values: list, own_leaves: set[int], grad_was_enabled: bool) -> list:

@@ -622,6 +622,25 @@ def once_differentiable(backward):
     return wrapper
 
 
+def reachable_leaves(tensors):
+    """Yield the leaf tensor of every AccumulateGrad node the tensors' graphs reach, once each.
+
+    A leaf that no longer exists is yielded as None.  Leaves among ``tensors`` themselves
+    are not yielded (only what their ``grad_fn`` reaches).
+    """
+    stack = [t._grad_fn for t in tensors if t._grad_fn is not None]
+    seen = set()
+    while stack:
+        node = stack.pop()
+        if node is None or node in seen:
+            continue
+        seen.add(node)
+        if type(node) is AccumulateGrad:
+            yield node._variable_ref()
+        else:
+            stack.extend(child for child, _ in node._edges)
+
+
 def grad_accumulator_for(tensor):
     """Return (creating once) the AccumulateGrad node of a leaf tensor."""
     node = tensor._grad_accumulator

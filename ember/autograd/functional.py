@@ -391,24 +391,13 @@ def jacobian(
 
 def _depends_on_outside(tensor: Tensor, own_leaves: set[int]) -> bool:
     """Whether ``tensor``'s graph reaches a leaf that requires grad and is not in ``own_leaves``."""
-    from .function import AccumulateGrad
+    from .function import reachable_leaves
 
     if not tensor.requires_grad:
         return False
     if tensor._grad_fn is None:
         return id(tensor) not in own_leaves
-    stack, seen = [tensor._grad_fn], set()
-    while stack:
-        node = stack.pop()
-        if node is None or node in seen:
-            continue
-        seen.add(node)
-        if isinstance(node, AccumulateGrad):
-            if id(node.variable) not in own_leaves:
-                return True
-            continue
-        stack.extend(child for child, _ in node._edges)
-    return False
+    return any(id(leaf) not in own_leaves for leaf in reachable_leaves([tensor]))
 
 
 def _stack_rows(stack, rows, out, inp):

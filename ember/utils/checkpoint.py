@@ -37,7 +37,7 @@ from .. import random as _random
 from .._tensor import Tensor
 from ..autograd import grad as _autograd_grad
 from ..autograd import backward as _autograd_backward
-from ..autograd.function import AccumulateGrad, Function
+from ..autograd.function import Function, reachable_leaves
 from ..autograd.grad_mode import STATE, enable_grad
 
 __all__ = ["CheckpointError", "CheckpointFunction", "checkpoint", "checkpoint_sequential", "noop_context_fn"]
@@ -228,19 +228,7 @@ def _check_recomputed(expected: list, outputs: list) -> None:
 def _graph_leaves(outputs: list, own_leaves: list) -> list:
     """The leaf tensors requiring grad reached from ``outputs``' graph, minus ``own_leaves``."""
     own = {id(t) for t in own_leaves}
-    seen, leaves, stack = set(), [], [o._grad_fn for o in outputs if o._grad_fn is not None]
-    while stack:
-        node = stack.pop()
-        if node is None or id(node) in seen:
-            continue
-        seen.add(id(node))
-        if type(node) is AccumulateGrad:
-            var = node.variable
-            if var is not None and id(var) not in own:
-                leaves.append(var)
-            continue
-        stack.extend(edge[0] for edge in node._edges)
-    return leaves
+    return [leaf for leaf in reachable_leaves(outputs) if leaf is not None and id(leaf) not in own]
 
 
 def _checkpoint_without_reentrant(function, preserve_rng_state, args, kwargs, recompute_ctx, determinism_check):

@@ -39,7 +39,7 @@ import numpy as np
 
 from ..._tensor import Tensor
 from ...autograd.engine import queue_callback
-from ...autograd.function import AccumulateGrad
+from ...autograd.function import reachable_leaves
 from ...autograd.grad_mode import is_grad_enabled
 from ..modules.module import Module
 
@@ -85,20 +85,7 @@ def _tensors_in(obj, found: list) -> list:
 
 def _reachable_leaves(outputs) -> set:
     """ids of the leaf tensors whose gradient a backward from ``outputs`` will compute."""
-    seen, leaves = set(), set()
-    stack = [t._grad_fn for t in _tensors_in(outputs, []) if t._grad_fn is not None]
-    while stack:
-        node = stack.pop()
-        if node is None or id(node) in seen:
-            continue
-        seen.add(id(node))
-        if type(node) is AccumulateGrad:
-            leaves.add(id(node.variable))
-            continue
-        for child, _ in node._edges:
-            if child is not None:
-                stack.append(child)
-    return leaves
+    return {id(leaf) for leaf in reachable_leaves(_tensors_in(outputs, []))}
 
 
 class _PassState:
