@@ -191,22 +191,11 @@ def _uniform_expected_log_x(low, high):
 
 
 @register_kl(Gamma, Normal)
-def _kl_gamma_normal(p, q):
-    return -p.entropy() - _normal_expected_log(q, p.mean, p.variance)
-
-
 @register_kl(Exponential, Normal)
-def _kl_exponential_normal(p, q):
-    return -p.entropy() - _normal_expected_log(q, p.mean, p.variance)
-
-
 @register_kl(Laplace, Normal)
-def _kl_laplace_normal(p, q):
-    return -p.entropy() - _normal_expected_log(q, p.mean, p.variance)
-
-
 @register_kl(Uniform, Normal)
-def _kl_uniform_normal(p, q):
+def _kl_to_normal(p, q):
+    """KL(p || Normal) needs only p's entropy, mean and variance."""
     return -p.entropy() - _normal_expected_log(q, p.mean, p.variance)
 
 
