@@ -366,3 +366,12 @@ def test_dirichlet_and_beta_mode_edge_cases():
 ])
 def test_repr(build):
     assert repr(build(ember)) == repr(build(torch))
+
+
+@pytest.mark.parametrize("name", ["Gamma", "Exponential", "Laplace", "Uniform"])
+def test_kl_to_normal(name):
+    build, make = CASES[name][0], lambda: [p.copy() for p in CASES[name][1]]
+    p_params = make()
+    n = len(p_params)
+    compare(lambda m, *a: m.distributions.kl_divergence(build(m, *a[:n]), m.distributions.Normal(a[n], a[n + 1])),
+            p_params + [_real(3), _pos(3)])
