@@ -30,6 +30,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections.abc import Callable, Iterable
 
@@ -58,17 +59,9 @@ _SEQUENTIAL_REENTRANT_WARNING = (
 )
 
 
-class _NoopContext:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-
 def noop_context_fn():
     """The default ``context_fn``: two do-nothing context managers (forward, recompute)."""
-    return _NoopContext(), _NoopContext()
+    return contextlib.nullcontext(), contextlib.nullcontext()
 
 
 class _RngSnapshot:
@@ -77,23 +70,13 @@ class _RngSnapshot:
     def __init__(self, enabled: bool):
         self.state = _random.get_rng_state() if enabled else None
 
+    @contextlib.contextmanager
     def replay(self):
-        return _ReplayRng(self.state)
-
-
-class _ReplayRng:
-    def __init__(self, state):
-        self.state = state
-
-    def __enter__(self):
-        if self.state is not None:
-            self.outer = _random.get_rng_state()
-            _random.set_rng_state(self.state)
-
-    def __exit__(self, *exc):
-        if self.state is not None:
-            _random.set_rng_state(self.outer)
-        return False
+        """Run the block from the saved state; the generator's own state is back afterwards."""
+        with _random.fork_rng(enabled=self.state is not None):
+            if self.state is not None:
+                _random.set_rng_state(self.state)
+            yield
 
 
 def _detach_like(values: Iterable) -> list:

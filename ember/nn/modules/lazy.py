@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import itertools
 
-from ... import _dtype
 from ...autograd.grad_mode import no_grad
-from ...ops.creation import tensor
 from ..parameter import UninitializedBuffer, UninitializedParameter, is_lazy
 from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d, _BatchNorm, _NormBase
 from .conv import (
@@ -371,7 +369,6 @@ class _LazyNormBase(LazyModuleMixin, _NormBase):
         if self.track_running_stats:
             self.running_mean = UninitializedBuffer(device=device, dtype=dtype)
             self.running_var = UninitializedBuffer(device=device, dtype=dtype)
-            self.num_batches_tracked = tensor(0, dtype=_dtype.long, device=device)
 
     def reset_parameters(self) -> None:
         if not self.has_uninitialized_params() and self.num_features != 0:
