@@ -162,7 +162,7 @@ class UninitializedTensorMixin:
         """
         from ..ops.creation import empty
 
-        placeholder = Tensor._from_array(self._placeholder())
+        placeholder = self.data
         device = placeholder.device if device is None else device
         dtype = placeholder.dtype if dtype is None else dtype
         shape = (shape,) if isinstance(shape, int) else tuple(shape)
@@ -174,18 +174,19 @@ class UninitializedTensorMixin:
         raise RuntimeError(_UNINITIALIZED_SHAPE)
 
     def size(self, dim=None):
-        return Tensor._from_array(self._placeholder()).size(dim)
+        return self.data.size(dim)
 
     @property
     def dtype(self):
-        return Tensor._from_array(self._placeholder()).dtype
+        return self.data.dtype
 
     @property
     def device(self):
-        return Tensor._from_array(self._placeholder()).device
+        return self.data.device
 
     @property
     def data(self) -> Tensor:
+        """The (empty) placeholder that records device and dtype until materialization."""
         return Tensor._from_array(self._placeholder())
 
     @data.setter
@@ -209,7 +210,7 @@ class UninitializedTensorMixin:
     __str__ = __repr__
 
     def _rebuild_arguments(self) -> tuple:
-        placeholder = Tensor._from_array(self._placeholder())
+        placeholder = self.data
         return (self._requires_grad, placeholder.device, placeholder.dtype)
 
     def __reduce_ex__(self, protocol):
@@ -246,9 +247,7 @@ class UninitializedParameter(UninitializedTensorMixin, Parameter):
     cls_to_become = Parameter
 
     def __new__(cls, requires_grad: bool = True, device=None, dtype=None):
-        param = cls._from_array(_uninitialized_placeholder(device, dtype))
-        param._requires_grad = bool(requires_grad)
-        return param
+        return cls._from_array(_uninitialized_placeholder(device, dtype), bool(requires_grad))
 
     def __init__(self, requires_grad: bool = True, device=None, dtype=None):
         pass
@@ -267,8 +266,7 @@ class UninitializedBuffer(UninitializedTensorMixin, Tensor):
     cls_to_become = Tensor
 
     def __new__(cls, requires_grad: bool = False, device=None, dtype=None, persistent: bool = True):
-        buf = cls._from_array(_uninitialized_placeholder(device, dtype))
-        buf._requires_grad = bool(requires_grad)
+        buf = cls._from_array(_uninitialized_placeholder(device, dtype), bool(requires_grad))
         buf.persistent = persistent
         return buf
 
