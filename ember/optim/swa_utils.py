@@ -197,25 +197,22 @@ class AveragedModel(Module):
             self.n_averaged += 1
 
     def _average(self, averaged: list, current: list) -> None:
-        if self.avg_fn is not None:
+        avg_fn = self.avg_fn
+        if avg_fn is None and self.multi_avg_fn is None:
+            # torch's CPU path: the per-tensor SWA formula (not lerp), for equal rounding
+            avg_fn = get_swa_avg_fn()
+        if avg_fn is not None:
             for p_avg, p_model in zip(averaged, current):
-                p_avg.copy_(self.avg_fn(p_avg, p_model, self.n_averaged.to(p_avg.device)))
+                p_avg.copy_(avg_fn(p_avg, p_model, self.n_averaged.to(p_avg.device)))
             return
         # group by (device, dtype) as torch does, so a multi_avg_fn sees uniform lists
         groups: dict = {}
         for p_avg, p_model in zip(averaged, current):
-            groups.setdefault((str(p_avg.device), p_avg.dtype), ([], []))
-            groups[(str(p_avg.device), p_avg.dtype)][0].append(p_avg)
-            groups[(str(p_avg.device), p_avg.dtype)][1].append(p_model)
+            avg_list, model_list = groups.setdefault((str(p_avg.device), p_avg.dtype), ([], []))
+            avg_list.append(p_avg)
+            model_list.append(p_model)
         for (device, _), (avg_list, model_list) in groups.items():
-            n_averaged = self.n_averaged.to(device)
-            if self.multi_avg_fn is not None:
-                self.multi_avg_fn(avg_list, model_list, n_averaged)
-            else:
-                # torch's CPU path: the per-tensor SWA formula (not lerp), for equal rounding
-                swa = get_swa_avg_fn()
-                for p_avg, p_model in zip(avg_list, model_list):
-                    p_avg.copy_(swa(p_avg, p_model, n_averaged))
+            self.multi_avg_fn(avg_list, model_list, self.n_averaged.to(device))
 
 
 def update_bn(loader: Iterable, model: Module, device=None) -> None:
