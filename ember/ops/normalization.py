@@ -241,29 +241,13 @@ def batch_norm(
         >>> bool((rm != 0).all())
         True
     """
-    if input.dim() < 2:
-        channels = 0
-    else:
-        channels = input.shape[1]
-    _check_size("running_mean", running_mean, channels)
-    _check_size("running_var", running_var, channels)
-    _check_size("weight", weight, channels)
-    _check_size("bias", bias, channels)
-    if input._array.dtype.name not in _LOW_PRECISION:
-        _check_same_dtype(input, running_mean, running_var, weight, bias)
+    channels, dims, param_shape, cdt = batch_norm_layout(input, running_mean, running_var, weight, bias)
     x = input._array
-    dims = (0,) + tuple(range(2, x.ndim))
-    param_shape = (channels,) + (1,) * (x.ndim - 2)
-    cdt = _compute_dtype(x.dtype)
     if training:
         count = x.size // max(channels, 1)
-        if count <= 1:
-            raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
+        check_training_count(input, count)
         mean, var = _batch_stats(x.astype(cdt, copy=False), dims)
-        if running_mean is not None:
-            _update_running(running_mean, mean, momentum)
-        if running_var is not None:
-            _update_running(running_var, var * (count / (count - 1)), momentum)
+        update_running_stats(running_mean, running_var, mean, var, count, momentum)
         return _normalize(input, weight, bias, dims, mean, var, eps, param_shape, True, "NativeBatchNormBackward0")
     if running_mean is None or running_var is None:
         name = "running_mean" if running_mean is None else "running_var"
@@ -271,6 +255,38 @@ def batch_norm(
     mean = running_mean._array.astype(cdt).reshape(param_shape)
     var = running_var._array.astype(cdt).reshape(param_shape)
     return _normalize(input, weight, bias, dims, mean, var, eps, param_shape, False, "NativeBatchNormBackward0")
+
+
+def batch_norm_layout(input: Tensor, running_mean, running_var, weight, bias) -> tuple:
+    """Check a batch norm's arguments; return ``(channels, reduced dims, param shape, compute dtype)``."""
+    channels = 0 if input.dim() < 2 else input.shape[1]
+    _check_size("running_mean", running_mean, channels)
+    _check_size("running_var", running_var, channels)
+    _check_size("weight", weight, channels)
+    _check_size("bias", bias, channels)
+    x = input._array
+    if x.dtype.name not in _LOW_PRECISION:
+        _check_same_dtype(input, running_mean, running_var, weight, bias)
+    dims = (0,) + tuple(range(2, x.ndim))
+    param_shape = (channels,) + (1,) * (x.ndim - 2)
+    return channels, dims, param_shape, _compute_dtype(x.dtype)
+
+
+def check_training_count(input: Tensor, count) -> None:
+    """Batch statistics need more than one value per channel."""
+    if count <= 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
+
+
+def update_running_stats(running_mean, running_var, mean, var, count, momentum: float) -> None:
+    """Training-mode batch norm's running statistics, from the batch ``mean`` and biased ``var``.
+
+    ``count`` values per channel; the running variance takes the unbiased estimate.
+    """
+    if running_mean is not None:
+        _update_running(running_mean, mean, momentum)
+    if running_var is not None:
+        _update_running(running_var, var * (count / (count - 1)), momentum)
 
 
 def native_batch_norm(input, weight, bias, running_mean, running_var, training: bool, momentum: float, eps: float):

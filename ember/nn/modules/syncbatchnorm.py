@@ -30,7 +30,7 @@ import numpy as np
 from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
 from ...ops._util import xp_of
-from ...ops.normalization import Normalize, _check_same_dtype, _check_size, _compute_dtype, _update_running
+from ...ops.normalization import Normalize, batch_norm_layout, check_training_count, update_running_stats
 from .batchnorm import _BatchNorm
 from .module import Module
 
@@ -53,30 +53,19 @@ def sync_batch_norm(input: Tensor, running_mean, running_var, weight, bias, mome
     one batch norm over the whole batch.  Running statistics (when given) are updated in
     place with the global mean and unbiased variance.
     """
-    channels = input.shape[1]
-    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
-        _check_size(name, t, channels)
+    channels, dims, param_shape, cdt = batch_norm_layout(input, running_mean, running_var, weight, bias)
     x = input._array
-    if x.dtype.name not in ("float16", "bfloat16"):
-        _check_same_dtype(input, running_mean, running_var, weight, bias)
     xp = xp_of(x)
-    dims = (0,) + tuple(range(2, x.ndim))
-    param_shape = (channels,) + (1,) * (x.ndim - 2)
     stat_shape = (1,) + param_shape
-    cdt = _compute_dtype(x.dtype)
     # float64 sums keep sum-of-squares' cancellation small for float32 inputs
     x64 = x.astype(np.float64, copy=False)
     local = xp.concatenate([xp.full(1, x.size // channels, np.float64), x64.sum(axis=dims), (x64 * x64).sum(axis=dims)])
     packed = _all_reduce_sum(local, group)
     count = float(packed[0])
-    if count <= 1:
-        raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
+    check_training_count(input, count)
     mean64 = packed[1 : 1 + channels] / count
     var64 = xp.maximum(packed[1 + channels :] / count - mean64 * mean64, 0.0)
-    if running_mean is not None:
-        _update_running(running_mean, mean64, momentum)
-    if running_var is not None:
-        _update_running(running_var, var64 * (count / (count - 1)), momentum)
+    update_running_stats(running_mean, running_var, mean64, var64, count, momentum)
     mean = mean64.astype(cdt).reshape(stat_shape)
     var = var64.astype(cdt).reshape(stat_shape)
     invstd = 1.0 / xp.sqrt(var + cdt.type(eps))
