@@ -68,7 +68,9 @@ def _kl_normal_normal(p, q):
 
 
 @register_kl(LogNormal, LogNormal)
-def _kl_lognormal_lognormal(p, q):
+@register_kl(HalfNormal, HalfNormal)
+def _kl_of_base_normals(p, q):
+    """Both are a fixed transform of a Normal, which leaves the KL divergence unchanged."""
     return _kl_normal_normal(p.base_dist, q.base_dist)
 
 
@@ -76,10 +78,10 @@ def _kl_lognormal_lognormal(p, q):
 def _kl_bernoulli_bernoulli(p, q):
     softplus = ember.nn.functional.softplus
     t1 = p.probs * (softplus(-q.logits) - softplus(-p.logits))
-    t1 = ember.where(q.probs == 0, ember.full_like(t1, math.inf), t1)
+    t1 = _infinite_where(q.probs == 0, t1)
     t1 = ember.where(p.probs == 0, ember.zeros_like(t1), t1)
     t2 = (1 - p.probs) * (softplus(q.logits) - softplus(p.logits))
-    t2 = ember.where(q.probs == 1, ember.full_like(t2, math.inf), t2)
+    t2 = _infinite_where(q.probs == 1, t2)
     t2 = ember.where(p.probs == 1, ember.zeros_like(t2), t2)
     return t1 + t2
 
@@ -87,7 +89,7 @@ def _kl_bernoulli_bernoulli(p, q):
 @register_kl(Categorical, Categorical)
 def _kl_categorical_categorical(p, q):
     t = p.probs * (p.logits - q.logits)
-    t = ember.where((q.probs == 0).expand_as(t), ember.full_like(t, math.inf), t)
+    t = _infinite_where((q.probs == 0).expand_as(t), t)
     t = ember.where((p.probs == 0).expand_as(t), ember.zeros_like(t), t)
     return t.sum(-1)
 
@@ -261,11 +263,6 @@ def _kl_cauchy_cauchy(p, q):
     t1 = ((p.scale + q.scale).pow(2) + (p.loc - q.loc).pow(2)).log()
     t2 = (4 * p.scale * q.scale).log()
     return t1 - t2
-
-
-@register_kl(HalfNormal, HalfNormal)
-def _kl_halfnormal_halfnormal(p, q):
-    return _kl_normal_normal(p.base_dist, q.base_dist)
 
 
 @register_kl(Geometric, Geometric)

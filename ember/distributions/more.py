@@ -8,11 +8,11 @@ from ember._tensor import Size
 
 from . import constraints
 from .distribution import Distribution
-from .normal import Normal
+from .normal import Normal, _LocScale
 from .utils import BinaryProbsLogits, broadcast_all, require_probs_or_logits
 
 
-class Cauchy(Distribution):
+class Cauchy(_LocScale, Distribution):
     """Cauchy(loc, scale).
 
     Example:
@@ -20,13 +20,7 @@ class Cauchy(Distribution):
         tensor(0.5000)
     """
 
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(Size(self.loc.shape), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         return self._expand_params(Cauchy, batch_shape, ("loc", "scale"), _instance)

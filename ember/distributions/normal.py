@@ -16,7 +16,7 @@ def _batch_of(*params) -> Size:
 
 
 class _LocScale:
-    """The real ``loc`` and positive ``scale`` (broadcast together) of Normal, LogNormal, Laplace."""
+    """The real ``loc`` and positive ``scale`` (broadcast together) of Normal, LogNormal, Laplace, Cauchy."""
 
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     has_rsample = True

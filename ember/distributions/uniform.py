@@ -5,7 +5,7 @@ import ember
 from ember._tensor import Size
 
 from . import constraints
-from .distribution import Distribution, ExponentialFamily, _repr_param
+from .distribution import Distribution, ExponentialFamily
 from .utils import broadcast_all
 
 
@@ -72,9 +72,6 @@ class Uniform(Distribution):
 
     def entropy(self):
         return ember.log(self.high - self.low)
-
-    def __repr__(self) -> str:
-        return f"Uniform(low: {_repr_param(self.low)}, high: {_repr_param(self.high)})"
 
 
 class Exponential(ExponentialFamily):
