@@ -137,20 +137,23 @@ class BasePruningMethod(ABC):
         setattr(module, self._tensor_name, orig)
 
 
+def _pruning_hooks(module: Module, name: str) -> list:
+    """``(hook id, method)`` of the pruning hooks of ``module.<name>``."""
+    return [
+        (k, hook)
+        for k, hook in module._forward_pre_hooks.items()
+        if isinstance(hook, BasePruningMethod) and hook._tensor_name == name
+    ]
+
+
 def _composite_method(cls, module: Module, name: str, *args, **kwargs) -> BasePruningMethod:
     """The method to install: a new ``cls``, or the earlier method(s) plus it in a container."""
-    old_method = None
-    found = 0
-    hooks_to_remove = []
-    for k, hook in module._forward_pre_hooks.items():
-        if isinstance(hook, BasePruningMethod) and hook._tensor_name == name:
-            old_method = hook
-            hooks_to_remove.append(k)
-            found += 1
-    assert found <= 1, (
+    hooks = _pruning_hooks(module, name)
+    assert len(hooks) <= 1, (
         f"Avoid adding multiple pruning hooks to the same tensor {name} of module {module}. Use a PruningContainer."
     )
-    for k in hooks_to_remove:
+    old_method = hooks[0][1] if hooks else None
+    for k, _ in hooks:
         del module._forward_pre_hooks[k]
     method = cls(*args, **kwargs)
     method._tensor_name = name
@@ -180,10 +183,7 @@ class PruningContainer(BasePruningMethod):
 
     def __init__(self, *args) -> None:
         self._pruning_methods: tuple = ()
-        if not isinstance(args, Iterable):  # kept for torch parity (args is always a tuple)
-            self._tensor_name = args._tensor_name
-            self.add_pruning_method(args)
-        elif len(args) == 1:
+        if len(args) == 1:
             self._tensor_name = args[0]._tensor_name
             self.add_pruning_method(args[0])
         else:
@@ -528,17 +528,14 @@ def global_unstructured(parameters, pruning_method, importance_scores: dict | No
     default_mask = parameters_to_vector(
         [getattr(module, name + "_mask", ember.ones_like(getattr(module, name))) for (module, name) in parameters]
     )
-    container = PruningContainer()
-    container._tensor_name = "temp"
     method = pruning_method(**kwargs)
-    method._tensor_name = "temp"
     if method.PRUNING_TYPE != "unstructured":
         raise TypeError(
             'Only "unstructured" PRUNING_TYPE supported for the `pruning_method`. '
             f"Found method {pruning_method} of type {method.PRUNING_TYPE}"
         )
-    container.add_pruning_method(method)
-    final_mask = container.compute_mask(relevant_importance_scores, default_mask)
+    # prune among the entries every parameter's current mask still keeps
+    final_mask = _combine_masks(method, relevant_importance_scores, default_mask)
     pointer = 0
     for module, name in parameters:
         param = getattr(module, name)
@@ -573,12 +570,13 @@ def remove(module: Module, name: str) -> Module:
         >>> sorted(lin.state_dict())
         ['bias', 'weight']
     """
-    for k, hook in module._forward_pre_hooks.items():
-        if isinstance(hook, BasePruningMethod) and hook._tensor_name == name:
-            hook.remove(module)
-            del module._forward_pre_hooks[k]
-            return module
-    raise ValueError(f"Parameter '{name}' of module {module} has to be pruned before pruning can be removed")
+    hooks = _pruning_hooks(module, name)
+    if not hooks:
+        raise ValueError(f"Parameter '{name}' of module {module} has to be pruned before pruning can be removed")
+    k, hook = hooks[0]
+    hook.remove(module)
+    del module._forward_pre_hooks[k]
+    return module
 
 
 def is_pruned(module: Module) -> bool:
