@@ -41,7 +41,7 @@ class Binomial(BinaryProbsLogits, Distribution):
         super().__init__(Size(param.shape), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._expand_params(Binomial, batch_shape, ("total_count", "probs", "logits"), _instance)
+        new = self._expand_params(Binomial, batch_shape, _instance)
         new._param = new.__dict__["probs"] if "probs" in self.__dict__ else new.__dict__["logits"]
         return new
 

@@ -40,7 +40,7 @@ class Bernoulli(BinaryProbsLogits, ExponentialFamily):
         super().__init__(Size(param.shape), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._expand_params(Bernoulli, batch_shape, ("probs", "logits"), _instance)
+        new = self._expand_params(Bernoulli, batch_shape, _instance)
         new._param = new.__dict__["probs"] if "probs" in self.__dict__ else new.__dict__["logits"]
         return new
 
@@ -112,7 +112,7 @@ class Categorical(Distribution):
         super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._expand_params(Categorical, batch_shape, ("probs", "logits"), _instance)
+        new = self._expand_params(Categorical, batch_shape, _instance)
         new._param = new.__dict__["probs"] if "probs" in self.__dict__ else new.__dict__["logits"]
         new._num_events = self._num_events
         return new
@@ -262,7 +262,7 @@ class Poisson(ExponentialFamily):
         super().__init__(Size(self.rate.shape), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        return self._expand_params(Poisson, batch_shape, ("rate",), _instance)
+        return self._expand_params(Poisson, batch_shape, _instance)
 
     @property
     def mean(self):

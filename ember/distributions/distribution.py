@@ -78,11 +78,14 @@ class Distribution:
             )
         return self.__new__(type(self)) if _instance is None else _instance
 
-    def _expand_params(self, cls, batch_shape, names, _instance=None):
-        """Shared body of ``expand``: every named parameter expanded to batch_shape + its event part."""
+    def _expand_params(self, cls, batch_shape, _instance=None):
+        """Shared body of ``expand``: every parameter expanded to batch_shape + its event part.
+
+        The parameters are those of ``arg_constraints`` that are set (probs or logits, say).
+        """
         new = self._get_checked_instance(cls, _instance)
         batch_shape = Size(batch_shape)
-        for name in names:
+        for name in self.arg_constraints:
             if name in self.__dict__:
                 value = self.__dict__[name]
                 event_part = tuple(value.shape[len(self.batch_shape):])

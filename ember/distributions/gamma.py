@@ -27,7 +27,7 @@ class Gamma(ExponentialFamily):
         super().__init__(Size(self.concentration.shape), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        return self._expand_params(Gamma, batch_shape, ("concentration", "rate"), _instance)
+        return self._expand_params(Gamma, batch_shape, _instance)
 
     @property
     def mean(self):
@@ -90,7 +90,7 @@ class Dirichlet(ExponentialFamily):
         super().__init__(batch_shape, event_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        return self._expand_params(Dirichlet, batch_shape, ("concentration",), _instance)
+        return self._expand_params(Dirichlet, batch_shape, _instance)
 
     def rsample(self, sample_shape=Size()):
         shape = self._extended_shape(sample_shape)
@@ -153,7 +153,7 @@ class Beta(ExponentialFamily):
         super().__init__(Size(self.concentration1.shape), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        return self._expand_params(Beta, batch_shape, ("concentration1", "concentration0"), _instance)
+        return self._expand_params(Beta, batch_shape, _instance)
 
     @property
     def mean(self):

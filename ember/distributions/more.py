@@ -23,7 +23,7 @@ class Cauchy(_LocScale, Distribution):
     support = constraints.real
 
     def expand(self, batch_shape, _instance=None):
-        return self._expand_params(Cauchy, batch_shape, ("loc", "scale"), _instance)
+        return self._expand_params(Cauchy, batch_shape, _instance)
 
     @property
     def mean(self):
@@ -76,7 +76,7 @@ class HalfNormal(Distribution):
         super().__init__(Size(self.scale.shape), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        return self._expand_params(HalfNormal, batch_shape, ("scale",), _instance)
+        return self._expand_params(HalfNormal, batch_shape, _instance)
 
     @property
     def base_dist(self) -> Normal:
@@ -141,7 +141,7 @@ class Geometric(BinaryProbsLogits, Distribution):
                 f"distribution {self!r} to be positive but found invalid values:\n{self.probs}")
 
     def expand(self, batch_shape, _instance=None):
-        return self._expand_params(Geometric, batch_shape, ("probs", "logits"), _instance)
+        return self._expand_params(Geometric, batch_shape, _instance)
 
     @property
     def mean(self):

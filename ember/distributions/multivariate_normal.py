@@ -62,8 +62,7 @@ class MultivariateNormal(Distribution):
             self._unbroadcasted_scale_tril = ember.linalg.cholesky(ember.linalg.inv(precision_matrix))
 
     def expand(self, batch_shape, _instance=None):
-        new = self._expand_params(
-            MultivariateNormal, batch_shape, ("loc", "covariance_matrix", "precision_matrix", "scale_tril"), _instance)
+        new = self._expand_params(MultivariateNormal, batch_shape, _instance)
         new._unbroadcasted_scale_tril = self._unbroadcasted_scale_tril
         return new
 

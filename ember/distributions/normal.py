@@ -37,7 +37,7 @@ class Normal(_LocScale, ExponentialFamily):
     support = constraints.real
 
     def expand(self, batch_shape, _instance=None):
-        return self._expand_params(Normal, batch_shape, ("loc", "scale"), _instance)
+        return self._expand_params(Normal, batch_shape, _instance)
 
     @property
     def mean(self):
@@ -89,7 +89,7 @@ class LogNormal(_LocScale, Distribution):
     support = constraints.positive
 
     def expand(self, batch_shape, _instance=None):
-        return self._expand_params(LogNormal, batch_shape, ("loc", "scale"), _instance)
+        return self._expand_params(LogNormal, batch_shape, _instance)
 
     @property
     def base_dist(self) -> Normal:
@@ -138,7 +138,7 @@ class Laplace(_LocScale, Distribution):
     support = constraints.real
 
     def expand(self, batch_shape, _instance=None):
-        return self._expand_params(Laplace, batch_shape, ("loc", "scale"), _instance)
+        return self._expand_params(Laplace, batch_shape, _instance)
 
     @property
     def mean(self):

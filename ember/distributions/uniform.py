@@ -27,7 +27,7 @@ class Uniform(Distribution):
             raise ValueError("Uniform is not defined when low>= high")
 
     def expand(self, batch_shape, _instance=None):
-        return self._expand_params(Uniform, batch_shape, ("low", "high"), _instance)
+        return self._expand_params(Uniform, batch_shape, _instance)
 
     @property
     def support(self):
@@ -91,7 +91,7 @@ class Exponential(ExponentialFamily):
         super().__init__(Size(self.rate.shape), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        return self._expand_params(Exponential, batch_shape, ("rate",), _instance)
+        return self._expand_params(Exponential, batch_shape, _instance)
 
     @property
     def mean(self):
