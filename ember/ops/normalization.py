@@ -369,7 +369,6 @@ class LayerNormRows(Normalize):
 
     @staticmethod
     def forward(ctx, x, weight=None, bias=None, normalized_shape=(), eps=1e-5):
-        ctx.save_for_backward(x, weight)
         d = math.prod(normalized_shape)
         cdt = _compute_dtype(x.dtype)
         rows = x.reshape(-1, d).astype(cdt, copy=False)
@@ -393,16 +392,16 @@ class LayerNormRows(Normalize):
         ctx.batch_stats = True
         ctx.eps = eps
         ctx.bias_shape = bias.shape if bias is not None else None
-        ctx.row_stats = (centered, invstd)
+        # saved (not ctx attributes) so that backward frees the (n, d) centred rows
+        ctx.save_for_backward(x, weight, centered, invstd)
         return _as_result(result, x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
-        x, weight = ctx.saved_tensors
+        x, weight, centered, invstd = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         if isinstance(grad, Tensor):  # a graph of the backward is wanted
             return _normalize_backward_graph(ctx, grad, x, weight, need_x, need_w, need_b)
-        centered, invstd = ctx.row_stats
         n, d = centered.shape
         cdt = centered.dtype
         xp = xp_of(centered)

@@ -312,3 +312,23 @@ def test_rms_norm_gradcheck_and_errors():
     check_error(lambda m, x: F(m).rms_norm(x, (3,)), [_z(2, 4)], RuntimeError, r"expected input with shape \[\*3\], but got input of size\[2, 4\]")
     check_error(lambda m, x, w: F(m).rms_norm(x, (4,), w), [_z(2, 4), _z(3)], RuntimeError, "Expected weight to be of same shape")
     check_error(lambda m, x: F(m).rms_norm(x, (4,)), [np.ones((2, 4), np.int64)], NotImplementedError, "rms_norm")
+
+
+def test_layer_norm_releases_its_row_statistics_after_backward():
+    # LayerNorm keeps the centred input for backward: it must be freed with the rest of
+    # the saved values, not linger on the node while the output is alive.
+    x = ember.randn(64, 128, requires_grad=True)
+    y = ember.nn.LayerNorm(128)(x)
+    y.sum().backward()
+
+    def arrays_in(value):
+        if isinstance(value, np.ndarray):
+            yield value
+        elif isinstance(value, (tuple, list)):
+            for v in value:
+                yield from arrays_in(v)
+
+    kept = [a.shape for v in vars(y.grad_fn).values() for a in arrays_in(v)]
+    assert (64, 128) not in kept
+    with pytest.raises(RuntimeError, match="second time"):
+        y.grad_fn.saved_tensors
