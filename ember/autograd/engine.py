@@ -52,30 +52,17 @@ def _root_edge(tensor):
     return (grad_accumulator_for(tensor), 0)
 
 
-def _discover(root_edges) -> set:
-    """Every node reachable from the roots."""
-    seen = set()
-    stack = []
-    for node, _ in root_edges:
-        if node is not None and node not in seen:
-            seen.add(node)
-            stack.append(node)
-    while stack:
-        for child, _ in stack.pop()._edges:
-            if child is not None and child not in seen:
-                seen.add(child)
-                stack.append(child)
-    return seen
+def _needed_nodes(roots, targets):
+    """Nodes reachable from ``roots`` from which some target node can be reached.
 
-
-def _needed_nodes(reachable, targets):
-    """Nodes from which some target node can be reached (the only ones worth running)."""
+    Only those are worth running.
+    """
     target_nodes = {node for node, _ in targets}
     needed = set()
-    # Post-order over the discovered graph without recursion.
+    # Post-order over the graph below the roots, without recursion.
     visited = set()
-    for start in list(reachable):
-        if start in visited:
+    for start in roots:
+        if start is None or start in visited:
             continue
         stack = [(start, iter(start._edges))]
         visited.add(start)
@@ -147,11 +134,16 @@ def _add(prev, grad):
     return np.asarray(total) if isinstance(total, np.generic) else total
 
 
-def _accumulate(node: AccumulateGrad, grad, create_graph: bool, stolen: set, on_arrays: bool) -> None:
+def _accumulate(node: AccumulateGrad, grad, create_graph: bool, stolen: set, on_arrays: bool) -> bool:
+    """Add ``grad`` to the leaf's ``.grad`` in the common case (no hooks, no graph).
+
+    Returns False, having done nothing, where the general path is needed: the engine
+    then switches grad mode and calls ``_accumulate_with_hooks``.
+    """
     ref = node._variable_ref
     variable = ref()  # node.variable, inlined
     if variable is None:  # the leaf no longer exists: nobody can read its gradient
-        return
+        return True
     if variable._hooks is None and variable._post_accumulate_hooks is None and not create_graph:
         arr = grad if on_arrays else grad._array
         current = variable._grad
@@ -164,23 +156,20 @@ def _accumulate(node: AccumulateGrad, grad, create_graph: bool, stolen: set, on_
                 arr = arr.copy()
             stolen.add(id(arr))
             variable._grad = function.Tensor._from_array(arr)
-            return
+            return True
         if not current._requires_grad:
             current._accumulate_inplace(arr)
-            return
+            return True
+    return False
+
+
+def _accumulate_with_hooks(node: AccumulateGrad, grad, create_graph: bool, on_arrays: bool) -> None:
+    """The general case: the leaf's hooks, a recorded sum (create_graph), post hooks."""
+    variable = node._variable_ref()
+    if variable is None:
+        return
     if on_arrays:
         grad = function.Tensor._from_array(grad)
-    # The engine may not have switched grad mode yet (see run_backward): hooks run with
-    # it set as for any code in the backward pass.
-    prev_mode = set_recording(create_graph)
-    try:
-        _accumulate_with_hooks(variable, grad, create_graph)
-    finally:
-        set_recording(prev_mode)
-
-
-def _accumulate_with_hooks(variable, grad, create_graph: bool) -> None:
-    """The general case: the leaf's hooks, a recorded sum (create_graph), post hooks."""
     for hook in variable._hooks or ():
         new = hook(grad)
         if new is not None:
@@ -237,7 +226,7 @@ def run_backward(
             edge = (t._grad_fn, t._output_nr) if t._grad_fn is not None else (grad_accumulator_for(t), 0)
             targets.setdefault(edge, []).append(i)
 
-    needed = _needed_nodes(_discover(root_edges), targets) if inputs is not None else None
+    needed = _needed_nodes([node for node, _ in root_edges], targets) if inputs is not None else None
     captured = [None] * len(inputs) if inputs is not None else None
     on_arrays = not create_graph
     Tensor = function.Tensor
@@ -270,10 +259,13 @@ def run_backward(
             grads = buffers.pop(node)
             if type(node) is AccumulateGrad and plain_allowed and not node._hooked:
                 # A leaf's gradient, without pre-hooks (the leaf's own hooks run in
-                # _accumulate).  Handled first, so that the attribute reads below meet op
+                # _accumulate_with_hooks).  Handled first, so that the attribute reads below meet op
                 # nodes only: Python 3.11 speeds those up only while they see one class.
-                if accumulate and grads[0] is not None:
-                    _accumulate(node, grads[0], False, stolen, True)
+                if accumulate and grads[0] is not None and not _accumulate(node, grads[0], False, stolen, True):
+                    if not switched:  # the leaf's hooks run with grad mode off
+                        prev_mode = set_recording(False)
+                        switched = True
+                    _accumulate_with_hooks(node, grads[0], False, True)
                 continue
             plain = node._plain_backward if plain_allowed else None
             if plain is not None and grads[0] is not None:
@@ -294,7 +286,7 @@ def run_backward(
                 if not retain_graph and node._saved:
                     node._saved = function.FREED  # node._release_saved(), inlined
             else:
-                if not switched and (type(node) is not AccumulateGrad or node._hooked):
+                if not switched:  # code that could record runs here (hooks, a backward on Tensors)
                     prev_mode = set_recording(False)
                     switched = True
                 run_node = True
@@ -304,7 +296,8 @@ def run_backward(
                     )
                 if type(node) is AccumulateGrad:
                     if run_node and accumulate and grads[0] is not None:
-                        _accumulate(node, grads[0], create_graph, stolen, on_arrays)
+                        if not _accumulate(node, grads[0], create_graph, stolen, on_arrays):
+                            _accumulate_with_hooks(node, grads[0], create_graph, on_arrays)
                     continue
                 if not run_node or (grads[0] is None and all(g is None for g in grads)):
                     for child, nr in node._edges:
