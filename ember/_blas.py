@@ -23,34 +23,34 @@ import numpy as np
 
 __all__ = ["axpy"]
 
-# (single, double, integer type of n and the strides): scipy-openblas (NumPy's wheels,
-# 64-bit integers), then plain OpenBLAS / MKL CBLAS names.
-_ENTRY_POINTS = (
-    ("scipy_cblas_saxpy64_", "scipy_cblas_daxpy64_", ctypes.c_int64),
-    ("scipy_cblas_saxpy", "scipy_cblas_daxpy", ctypes.c_int),
-    ("cblas_saxpy64_", "cblas_daxpy64_", ctypes.c_int64),
-    ("cblas_saxpy", "cblas_daxpy", ctypes.c_int),
-)
+# (single, double) entry points and the integer type of n and the strides: scipy-openblas
+# (NumPy's wheels, 64-bit integers), then plain OpenBLAS / MKL CBLAS names.
+_ENTRY_POINTS = {
+    ("scipy_cblas_saxpy64_", "scipy_cblas_daxpy64_"): ctypes.c_int64,
+    ("scipy_cblas_saxpy", "scipy_cblas_daxpy"): ctypes.c_int,
+    ("cblas_saxpy64_", "cblas_daxpy64_"): ctypes.c_int64,
+    ("cblas_saxpy", "cblas_daxpy"): ctypes.c_int,
+}
 _MIN_SIZE = 1024  # below this, the ctypes call costs more than the pass it saves
 
 _functions: dict | None = None  # numpy dtype char -> (function, largest n it accepts)
 
 
 def _load() -> dict:
-    from ._threads import loaded_blas_libraries
+    from ._threads import first_blas_functions
 
-    for library in loaded_blas_libraries():
-        for single, double, index_type in _ENTRY_POINTS:
-            found = {}
-            for char, name, scalar in (("f", single, ctypes.c_float), ("d", double, ctypes.c_double)):
-                function = getattr(library, name, None)
-                if function is not None:
-                    function.argtypes = [index_type, scalar, ctypes.c_void_p, index_type, ctypes.c_void_p, index_type]
-                    function.restype = None
-                    found[char] = (function, 2 ** (8 * ctypes.sizeof(index_type) - 1) - 1)
-            if len(found) == 2:
-                return found
-    return {}
+    found = first_blas_functions(_ENTRY_POINTS)
+    if found is None:
+        return {}
+    names, functions = found
+    index_type = _ENTRY_POINTS[names]
+    largest_n = 2 ** (8 * ctypes.sizeof(index_type) - 1) - 1
+    loaded = {}
+    for char, function, scalar in zip("fd", functions, (ctypes.c_float, ctypes.c_double)):
+        function.argtypes = [index_type, scalar, ctypes.c_void_p, index_type, ctypes.c_void_p, index_type]
+        function.restype = None
+        loaded[char] = (function, largest_n)
+    return loaded
 
 
 def axpy(alpha: float, x, y) -> bool:

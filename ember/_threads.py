@@ -45,14 +45,24 @@ class _Blas:
 
     def __init__(self):
         self.setter = self.getter = None
-        for library in loaded_blas_libraries():
-            for set_name, get_name in _ENTRY_POINTS:
-                setter, getter = getattr(library, set_name, None), getattr(library, get_name, None)
-                if setter is not None and getter is not None:
-                    setter.argtypes, setter.restype = [ctypes.c_int], None
-                    getter.argtypes, getter.restype = [], ctypes.c_int
-                    self.setter, self.getter = setter, getter
-                    return
+        found = first_blas_functions(_ENTRY_POINTS)
+        if found is not None:
+            setter, getter = found[1]
+            setter.argtypes, setter.restype = [ctypes.c_int], None
+            getter.argtypes, getter.restype = [], ctypes.c_int
+            self.setter, self.getter = setter, getter
+
+
+def first_blas_functions(name_groups):
+    """``(names, functions)`` of the first group of entry points that one BLAS library
+    offers in full (libraries in ``loaded_blas_libraries`` order, then groups in order);
+    None when none does."""
+    for library in loaded_blas_libraries():
+        for names in name_groups:
+            functions = [getattr(library, name, None) for name in names]
+            if all(f is not None for f in functions):
+                return names, functions
+    return None
 
 
 def loaded_blas_libraries():
