@@ -132,7 +132,7 @@ def _normalize_backward_arrays(ctx, grad, x, weight, need_x, need_w, need_b):
         gxhat = g * weight._array.astype(cdt, copy=False).reshape(ctx.param_shape) if weight is not None else g
         if ctx.batch_stats:
             dims = ctx.dims
-            if getattr(ctx, "grad_means", None) is not None:
+            if ctx.grad_means is not None:
                 mean_g, mean_gx = ctx.grad_means(gxhat, gxhat * xhat, dims)
             else:
                 mean_g = gxhat.mean(axis=dims, keepdims=True)
@@ -327,10 +327,6 @@ def _rows_of_new(shape, d, dtype, xp):
     return result, result.reshape(-1, d)
 
 
-def _as_result(result, dtype):
-    return result if result.dtype == dtype else result.astype(dtype)
-
-
 def _add_to_rows(rows, vector) -> None:
     """``rows += vector`` in place, for a (n, d) array and a (d,) vector.
 
@@ -394,7 +390,7 @@ class LayerNormRows(Normalize):
         ctx.bias_shape = bias.shape if bias is not None else None
         # saved (not ctx attributes) so that backward frees the (n, d) centred rows
         ctx.save_for_backward(x, weight, centered, invstd)
-        return _as_result(result, x.dtype)
+        return result.astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
@@ -426,7 +422,7 @@ class LayerNormRows(Normalize):
             gx *= g
             gx -= xp.einsum("ij,i->ij", centered, invstd * invstd * mean_gwx, out=g_centered)
             gx -= (invstd * mean_gw)[:, None]
-            grad_x = _as_result(result, x.dtype)
+            grad_x = result.astype(x.dtype, copy=False)
         return grad_x, grad_w, grad_b
 
 
