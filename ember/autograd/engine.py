@@ -223,7 +223,7 @@ def run_backward(
                 raise RuntimeError(
                     f"One of the differentiated Tensors (input {i}) does not require grad"
                 )
-            edge = (t._grad_fn, t._output_nr) if t._grad_fn is not None else (grad_accumulator_for(t), 0)
+            edge = _root_edge(t)
             targets.setdefault(edge, []).append(i)
 
     needed = _needed_nodes([node for node, _ in root_edges], targets) if inputs is not None else None
