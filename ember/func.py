@@ -23,7 +23,7 @@ from typing import Any, Callable, Sequence
 
 from ._tensor import Tensor
 from .autograd import grad as _autograd_grad
-from .autograd.function import reachable_leaves
+from .autograd.function import depends_on_other_leaves
 from .autograd.grad_mode import enable_grad, is_grad_enabled
 
 __all__ = ["functional_call", "grad", "grad_and_value", "vjp"]
@@ -141,16 +141,9 @@ def _fresh(tensor: Tensor) -> Tensor:
     return tensor.detach().requires_grad_(True)
 
 
-def _depends_on_outside(tensors, own_leaves: set[int]) -> bool:
-    """Whether some tensor's graph reaches a leaf that this call did not create."""
-    if any(t._grad_fn is None and t.requires_grad and id(t) not in own_leaves for t in tensors):
-        return True
-    return any(id(leaf) not in own_leaves for leaf in reachable_leaves(tensors))
-
-
 def _keep_graph_only_if_needed(values: list, own_leaves: set[int], grad_was_enabled: bool) -> list:
     """Detach results that only depend on this call's own leaves (nothing outside can use the graph)."""
-    if grad_was_enabled and _depends_on_outside([v for v in values if v.requires_grad], own_leaves):
+    if grad_was_enabled and depends_on_other_leaves([v for v in values if v.requires_grad], own_leaves):
         return values
     return [v.detach() for v in values]
 

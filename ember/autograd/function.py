@@ -641,6 +641,14 @@ def reachable_leaves(tensors):
             stack.extend(child for child, _ in node._edges)
 
 
+def depends_on_other_leaves(tensors, own_leaves: set) -> bool:
+    """Whether some tensor is, or its graph reaches, a leaf requiring grad whose id is not
+    in ``own_leaves`` (func/functional transforms keep a result's graph only then)."""
+    if any(t._grad_fn is None and t.requires_grad and id(t) not in own_leaves for t in tensors):
+        return True
+    return any(id(leaf) not in own_leaves for leaf in reachable_leaves(tensors))
+
+
 def grad_accumulator_for(tensor):
     """Return (creating once) the AccumulateGrad node of a leaf tensor."""
     node = tensor._grad_accumulator

@@ -30,6 +30,7 @@ from typing import Callable
 
 from .._tensor import Tensor
 from . import grad as _autograd_grad_fn
+from .function import depends_on_other_leaves
 from .grad_mode import enable_grad, set_grad_enabled
 
 __all__ = ["vjp", "jvp", "jacobian", "hessian", "vhp", "hvp"]
@@ -377,7 +378,7 @@ def jacobian(
             )
         if forward_mode:
             result = tuple(
-                tuple(j if _keep_forward_graph or _depends_on_outside(j, own_leaves) else j.detach() for j in row)
+                tuple(j if _keep_forward_graph or depends_on_other_leaves([j], own_leaves) else j.detach() for j in row)
                 for row in rows_per_output
             )
         else:
@@ -387,17 +388,6 @@ def jacobian(
         # torch's forward-mode path hands back lists where it was given a tuple of inputs.
         result = [list(row) for row in result] if outputs_were_tuple else list(result)
     return result
-
-
-def _depends_on_outside(tensor: Tensor, own_leaves: set[int]) -> bool:
-    """Whether ``tensor``'s graph reaches a leaf that requires grad and is not in ``own_leaves``."""
-    from .function import reachable_leaves
-
-    if not tensor.requires_grad:
-        return False
-    if tensor._grad_fn is None:
-        return id(tensor) not in own_leaves
-    return any(id(leaf) not in own_leaves for leaf in reachable_leaves([tensor]))
 
 
 def _stack_rows(stack, rows, out, inp):
