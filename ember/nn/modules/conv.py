@@ -114,16 +114,18 @@ class _ConvNd(Module):
             self._reversed_padding_repeated_twice = pads
         else:
             self._reversed_padding_repeated_twice = tuple(p for p in reversed(self.padding) for _ in range(2))
-        if self._transposed:
-            shape = (in_channels, out_channels // groups) + self.kernel_size
-        else:
-            shape = (out_channels, in_channels // groups) + self.kernel_size
-        self.weight = Parameter(empty(shape, device=device, dtype=dtype))
+        self.weight = Parameter(empty(self._weight_shape(), device=device, dtype=dtype))
         if bias:
             self.bias = Parameter(empty(out_channels, device=device, dtype=dtype))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
+
+    def _weight_shape(self) -> tuple:
+        """(out, in / groups, *kernel); transposed: (in, out / groups, *kernel)."""
+        if self._transposed:
+            return (self.in_channels, self.out_channels // self.groups) + tuple(self.kernel_size)
+        return (self.out_channels, self.in_channels // self.groups) + tuple(self.kernel_size)
 
     def reset_parameters(self) -> None:
         # kaiming_uniform_(a=sqrt(5)) is U(-1/sqrt(fan_in), 1/sqrt(fan_in)), as torch does

@@ -219,11 +219,7 @@ class _LazyConvXdMixin(LazyModuleMixin):
         if self.in_channels % self.groups != 0:
             raise ValueError("in_channels must be divisible by groups")
         with no_grad():
-            if self.transposed:
-                shape = (self.in_channels, self.out_channels // self.groups) + tuple(self.kernel_size)
-            else:
-                shape = (self.out_channels, self.in_channels // self.groups) + tuple(self.kernel_size)
-            self.weight.materialize(shape)
+            self.weight.materialize(self._weight_shape())
             if self.bias is not None:
                 self.bias.materialize((self.out_channels,))
         self.reset_parameters()
