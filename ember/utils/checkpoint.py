@@ -106,17 +106,13 @@ class CheckpointFunction(Function):
         ctx.set_materialize_grads(False)
         ctx.rng = _RngSnapshot(preserve_rng_state)
         # keep the tensor arguments (saved, so in-place changes are caught) and the rest
-        ctx.tensor_indices = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
-        ctx.inputs = [None if isinstance(a, Tensor) else a for a in args]
+        ctx.tensor_indices, ctx.inputs = _split_args(args)
         ctx.save_for_backward(*[args[i] for i in ctx.tensor_indices])
         return run_function(*args)  # apply() runs forward with recording off
 
     @staticmethod
     def backward(ctx, *grad_outputs):
-        inputs = list(ctx.inputs)
-        for i, t in zip(ctx.tensor_indices, ctx.saved_tensors):
-            inputs[i] = t
-        detached = _detach_like(inputs)
+        detached = _detach_like(_merge_args(ctx.inputs, ctx.tensor_indices, ctx.saved_tensors))
         with ctx.rng.replay(), enable_grad():
             outputs = _as_tuple(ctx.run_function(*detached))
         differentiable, grads = [], []
@@ -131,15 +127,33 @@ class CheckpointFunction(Function):
         return (None, None) + input_grads
 
 
+def _split_args(args) -> tuple:
+    """``(indices of the tensor arguments, the arguments with None in their place)``."""
+    tensor_indices = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+    return tensor_indices, [None if isinstance(a, Tensor) else a for a in args]
+
+
+def _merge_args(others: list, tensor_indices: list, tensors) -> list:
+    """The arguments again, from ``_split_args``'s list and the tensors."""
+    args = list(others)
+    for i, t in zip(tensor_indices, tensors):
+        args[i] = t
+    return args
+
+
 class _SegmentState:
     """What the non-reentrant node needs to rerun the segment (kept off the saved list)."""
 
-    def __init__(self, function, args, kwargs, rng, n_args):
+    def __init__(self, function, args, kwargs, rng, outputs, recompute_ctx, determinism_check):
         self.function = function
-        self.args = args
+        self.tensor_indices, self.args = _split_args(args)
         self.kwargs = kwargs
         self.rng = rng
-        self.n_args = n_args
+        self.outputs = outputs  # the recorded tensor outputs, until the node takes them
+        self.output_differentiable = [o.requires_grad for o in outputs]
+        self.output_meta = [(tuple(o.shape), o.dtype) for o in outputs]
+        self.recompute_ctx = recompute_ctx
+        self.determinism_check = determinism_check
 
 
 class _NonReentrantCheckpoint(Function):
@@ -163,10 +177,9 @@ class _NonReentrantCheckpoint(Function):
     def backward(ctx, *grad_outputs):
         state = ctx.state
         saved = ctx.saved_tensors
-        arg_tensors, leaves = saved[: state.n_args], saved[state.n_args :]
-        args = list(state.args)
-        for i, t in zip(state.tensor_indices, arg_tensors):
-            args[i] = t
+        n_args = len(state.tensor_indices)
+        arg_tensors, leaves = saved[:n_args], saved[n_args:]
+        args = _merge_args(state.args, state.tensor_indices, arg_tensors)
         create_graph = STATE.enabled  # the engine records only when create_graph=True
         if not create_graph:
             # the rerun's graph ends at fresh leaves; with create_graph it must reach the
@@ -184,13 +197,14 @@ class _NonReentrantCheckpoint(Function):
             if out.requires_grad and g is not None:
                 roots.append(out)
                 root_grads.append(g)
-        targets = [t for t, need in zip(wanted, needs) if need and t.requires_grad]
+        asked = [need and t.requires_grad for t, need in zip(wanted, needs)]
+        targets = [t for t, ask in zip(wanted, asked) if ask]
         found = iter(
             _autograd_grad(roots, targets, root_grads, create_graph=create_graph, allow_unused=True)
             if roots and targets
             else ()
         )
-        grads = [next(found) if need and t.requires_grad else None for t, need in zip(wanted, needs)]
+        grads = [next(found) if ask else None for ask in asked]
         return (None,) + tuple(grads)
 
 
@@ -218,8 +232,6 @@ def _checkpoint_without_reentrant(function, preserve_rng_state, args, kwargs, re
     if not STATE.enabled:
         return function(*args, **kwargs)
     rng = _RngSnapshot(preserve_rng_state)
-    tensor_indices = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
-    arg_tensors = [args[i] for i in tensor_indices]
     detached = _detach_like(args)
     outputs = function(*detached, **kwargs)
     flat = _as_tuple(outputs)
@@ -227,14 +239,9 @@ def _checkpoint_without_reentrant(function, preserve_rng_state, args, kwargs, re
     recorded = [o for o in tensor_outputs if o.requires_grad]
     if not recorded:
         return outputs
-    leaves = _graph_leaves(recorded, [detached[i] for i in tensor_indices])
-    state = _SegmentState(function, [None if isinstance(a, Tensor) else a for a in args], kwargs, rng, len(arg_tensors))
-    state.tensor_indices = tensor_indices
-    state.outputs = tensor_outputs
-    state.output_differentiable = [o.requires_grad for o in tensor_outputs]
-    state.output_meta = [(tuple(o.shape), o.dtype) for o in tensor_outputs]
-    state.recompute_ctx = recompute_ctx
-    state.determinism_check = determinism_check
+    state = _SegmentState(function, args, kwargs, rng, tensor_outputs, recompute_ctx, determinism_check)
+    arg_tensors = [args[i] for i in state.tensor_indices]
+    leaves = _graph_leaves(recorded, [detached[i] for i in state.tensor_indices])
     results = iter(_as_tuple(_NonReentrantCheckpoint.apply(state, *arg_tensors, *leaves)))
     packed = [next(results) if isinstance(o, Tensor) else o for o in flat]
     if not isinstance(outputs, tuple):
