@@ -8,7 +8,7 @@ from ember._tensor import Size
 
 from . import constraints
 from .distribution import Distribution
-from .utils import BinaryProbsLogits, broadcast_all, require_probs_or_logits
+from .utils import BinaryProbsLogits, broadcast_all, require_probs_or_logits, support_over_batch
 from ember.random import resolve
 
 
@@ -95,7 +95,4 @@ class Binomial(BinaryProbsLogits, Distribution):
         if not bool((self.total_count == total_count).all()):
             raise NotImplementedError("Inhomogeneous total count not supported by `enumerate_support`.")
         values = ember.arange(1 + total_count, dtype=self._param.dtype)
-        values = values.view((-1,) + (1,) * len(self._batch_shape))
-        if expand:
-            values = values.expand((-1,) + tuple(self._batch_shape))
-        return values
+        return support_over_batch(values, self._batch_shape, expand)

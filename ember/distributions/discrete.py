@@ -13,6 +13,7 @@ from .utils import (
     logits_to_probs,
     probs_to_logits,
     require_probs_or_logits,
+    support_over_batch,
 )
 
 
@@ -76,11 +77,7 @@ class Bernoulli(BinaryProbsLogits, ExponentialFamily):
         return ember.nn.functional.binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")
 
     def enumerate_support(self, expand: bool = True):
-        values = ember.arange(2, dtype=self._param.dtype)
-        values = values.view((-1,) + (1,) * len(self._batch_shape))
-        if expand:
-            values = values.expand((-1,) + tuple(self._batch_shape))
-        return values
+        return support_over_batch(ember.arange(2, dtype=self._param.dtype), self._batch_shape, expand)
 
 
 class Categorical(Distribution):
@@ -170,11 +167,7 @@ class Categorical(Distribution):
         return -p_log_p.sum(-1)
 
     def enumerate_support(self, expand: bool = True):
-        values = ember.arange(self._num_events, dtype=ember.long)
-        values = values.view((-1,) + (1,) * len(self._batch_shape))
-        if expand:
-            values = values.expand((-1,) + tuple(self._batch_shape))
-        return values
+        return support_over_batch(ember.arange(self._num_events, dtype=ember.long), self._batch_shape, expand)
 
 
 class OneHotCategorical(Distribution):

@@ -81,3 +81,10 @@ class BinaryProbsLogits:
     @lazy_property
     def probs(self):
         return logits_to_probs(self.logits, is_binary=True)
+
+
+def support_over_batch(values, batch_shape, expand: bool):
+    """``enumerate_support``'s result: the support ``values`` along a new first dim,
+    broadcast over (``expand``) or ready to broadcast against ``batch_shape``."""
+    values = values.view((-1,) + (1,) * len(batch_shape))
+    return values.expand((-1,) + tuple(batch_shape)) if expand else values
